@@ -1,0 +1,38 @@
+// Softmax cross-entropy, max-shifted: L_i = log Σ_j e^{s_j − m} − (s_y − m), dS = w_i·(p − onehot(y)).
+// Exponentials run in f64 per row: the loss is O(n·c) next to the O(n·d·c) GEMMs, so accuracy costs nothing here.
+import { classWeight, rowAt } from "./common";
+
+export function softmax(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, ds: usize): f64 {
+  const ldc = <usize>cp << 2, ldr = <usize>c << 2;
+  let total: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const row = s + <usize>i * ldc, out = ds + <usize>i * ldc;
+    const label = load<i32>(rowAt(y, 4, idx, i));
+    const weight = <f64>classWeight(cw, label);
+    let m = load<f32>(row);
+    for (let j: usize = 4; j < ldr; j += 4) m = max(m, load<f32>(row + j));
+    let sum: f64 = 0;
+    for (let j: usize = 0; j < ldr; j += 4) sum += Math.exp(<f64>load<f32>(row + j) - m);
+    const inv = weight / sum;
+    memory.fill(out, 0, ldc);
+    for (let j: usize = 0; j < ldr; j += 4) store<f32>(out + j, <f32>(Math.exp(<f64>load<f32>(row + j) - m) * inv));
+    const at = out + (<usize>label << 2);
+    store<f32>(at, <f32>(<f64>load<f32>(at) - weight));
+    total += weight * (Math.log(sum) - (<f64>load<f32>(row + (<usize>label << 2)) - m));
+  }
+  return total;
+}
+
+/** Probabilities only (predictProba): P[i, :] = softmax(S[i, :]), pad lanes zero. */
+export function softmaxProbabilities(n: i32, c: i32, cp: i32, s: usize, p: usize): void {
+  const ldc = <usize>cp << 2, ldr = <usize>c << 2;
+  for (let i = 0; i < n; i++) {
+    const row = s + <usize>i * ldc, out = p + <usize>i * ldc;
+    let m = load<f32>(row);
+    for (let j: usize = 4; j < ldr; j += 4) m = max(m, load<f32>(row + j));
+    let sum: f64 = 0;
+    for (let j: usize = 0; j < ldr; j += 4) sum += Math.exp(<f64>load<f32>(row + j) - m);
+    memory.fill(out, 0, ldc);
+    for (let j: usize = 0; j < ldr; j += 4) store<f32>(out + j, <f32>(Math.exp(<f64>load<f32>(row + j) - m) / sum));
+  }
+}

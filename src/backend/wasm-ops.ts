@@ -1,0 +1,120 @@
+import type { Matrix, UpdateRule } from "../types.js";
+import type { LabelKernel, LossSum, Ops, StateArrays, TargetKernel, UpdateHyper } from "./ops.js";
+import type { Kernels } from "../wasm/loader.js";
+import { padCols, readMatrix, withScope } from "../wasm/scope.js";
+
+/**
+ * The primitives on the WASM kernels: each call copies its inputs into scoped buffers, runs one kernel family
+ * and copies the result out. Training does not come through here: it keeps its buffers resident (src/train/).
+ */
+export class WasmOps implements Ops {
+  readonly name = "wasm" as const;
+
+  constructor(readonly kernels: Kernels) {}
+
+  private get k() {
+    return this.kernels.exports;
+  }
+
+  private get heap() {
+    return this.kernels.heap;
+  }
+
+  scores(X: Matrix, W: Matrix, b: Float32Array | null): Matrix {
+    return withScope(this.heap, (sc) => {
+      const n = X.rows, d = X.cols, c = W.cols, cp = padCols(c);
+      const x = sc.matrix(X), w = sc.matrix(W, cp);
+      const bias = sc.matrix({ rows: 1, cols: c, data: b ?? new Float32Array(c) }, cp);
+      const s = sc.alloc(n * cp * 4);
+      this.k.scores(n, d, cp, x, d * 4, sc.identity(n), w, bias, s);
+      return readMatrix(this.heap, s, n, c, cp);
+    });
+  }
+
+  labelLoss(kind: LabelKernel, S: Matrix, y: Int32Array, delta: number, cw: Float32Array | null): LossSum {
+    return withScope(this.heap, (sc) => {
+      const n = S.rows, c = S.cols, cp = padCols(c);
+      const s = sc.matrix(S, cp), labels = sc.i32(y), idx = sc.identity(n), weights = cw ? sc.f32(cw) : 0;
+      const ds = sc.alloc(n * cp * 4);
+      const sum = kind === "softmax" ? this.k.softmax(n, c, cp, s, labels, idx, weights, ds)
+        : (kind === "hinge" ? this.k.hinge : this.k.squaredHinge)(n, c, cp, s, labels, idx, weights, delta, ds);
+      return { sum, dS: readMatrix(this.heap, ds, n, c, cp) };
+    });
+  }
+
+  targetLoss(kind: TargetKernel, S: Matrix, T: Matrix): LossSum {
+    return withScope(this.heap, (sc) => {
+      const n = S.rows, c = S.cols, cp = padCols(c);
+      const s = sc.matrix(S, cp), t = sc.matrix(T), ds = sc.alloc(n * cp * 4);
+      const kernel = { logistic: this.k.logistic, "attribute-hinge": this.k.attributeHinge, l2: this.k.l2, l1: this.k.l1 }[kind];
+      const sum = kernel(n, c, cp, s, t, sc.identity(n), ds);
+      return { sum, dS: readMatrix(this.heap, ds, n, c, cp) };
+    });
+  }
+
+  weightGradient(X: Matrix, dS: Matrix, scale: number): Matrix {
+    return withScope(this.heap, (sc) => {
+      const n = X.rows, d = X.cols, c = dS.cols, cp = padCols(c);
+      const x = sc.matrix(X), ds = sc.matrix(dS, cp), dw = sc.alloc(d * cp * 4);
+      this.k.weightGradient(n, d, cp, x, d * 4, sc.identity(n), ds, scale, dw);
+      return readMatrix(this.heap, dw, d, c, cp);
+    });
+  }
+
+  biasGradient(dS: Matrix, scale: number): Float32Array {
+    return withScope(this.heap, (sc) => {
+      const n = dS.rows, c = dS.cols, cp = padCols(c);
+      const ds = sc.matrix(dS, cp), db = sc.alloc(cp * 4);
+      this.k.biasGradient(n, cp, ds, scale, db);
+      return this.heap.f32(db, c).slice();
+    });
+  }
+
+  penalty(kind: "l2" | "l1", W: Float32Array, lambda: number, dW: Float32Array): number {
+    return withScope(this.heap, (sc) => {
+      const w = sc.f32(W), dw = sc.f32(dW);
+      const loss = (kind === "l2" ? this.k.l2Penalty : this.k.l1Penalty)(W.length, w, lambda, dw);
+      dW.set(this.heap.f32(dw, dW.length));
+      return loss;
+    });
+  }
+
+  maxNorm(W: Matrix, limit: number): void {
+    withScope(this.heap, (sc) => {
+      const cp = padCols(W.cols), w = sc.matrix(W, cp);
+      this.k.maxNorm(W.rows, W.cols, cp, w, limit);
+      W.data.set(readMatrix(this.heap, w, W.rows, W.cols, cp).data);
+    });
+  }
+
+  probabilities(kind: "softmax" | "sigmoid", S: Matrix): Matrix {
+    return withScope(this.heap, (sc) => {
+      const n = S.rows, c = S.cols, cp = padCols(c);
+      const s = sc.matrix(S, cp), p = sc.alloc(n * cp * 4);
+      (kind === "softmax" ? this.k.softmaxProbabilities : this.k.sigmoidProbabilities)(n, c, cp, s, p);
+      return readMatrix(this.heap, p, n, c, cp);
+    });
+  }
+
+  update(rule: UpdateRule, w: Float32Array, g: Float32Array, state: StateArrays, h: UpdateHyper): void {
+    withScope(this.heap, (sc) => {
+      const len = w.length, pw = sc.f32(w), pg = sc.f32(g);
+      const ps = state.map((s) => sc.f32(s));
+      const [s0 = 0, s1 = 0] = ps;
+      const lr = h.learningRate;
+      switch (rule) {
+        case "sgd": this.k.sgd(len, pw, pg, lr); break;
+        case "momentum": this.k.momentum(len, pw, pg, s0, lr, h.momentum); break;
+        case "nesterov": this.k.nesterov(len, pw, pg, s0, lr, h.momentum); break;
+        case "adagrad": this.k.adagrad(len, pw, pg, s0, lr, h.epsilon); break;
+        case "rmsprop": this.k.rmsprop(len, pw, pg, s0, lr, h.decayRate, h.epsilon); break;
+        case "adam": this.k.adam(len, pw, pg, s0, s1, lr, h.beta1, h.beta2, h.epsilon,
+          1 / (1 - h.beta1 ** h.t), 1 / (1 - h.beta2 ** h.t)); break;
+      }
+      w.set(this.heap.f32(pw, len));
+      state.forEach((s, i) => s.set(this.heap.f32(ps[i]!, s.length)));
+    });
+  }
+
+  dispose(): void {}
+}

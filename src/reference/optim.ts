@@ -1,0 +1,54 @@
+// Reference twin of assembly/kernels/optim.ts: cs231n optim.py, element by element in float64, in place.
+
+export function sgd(w: Float32Array, g: Float32Array, lr: number): void {
+  for (let k = 0; k < w.length; k++) w[k] = w[k]! - lr * g[k]!;
+}
+
+/** v = μv − lr·g; w += v. */
+export function momentum(w: Float32Array, g: Float32Array, velocity: Float32Array, lr: number, mu: number): void {
+  for (let k = 0; k < w.length; k++) {
+    const v = mu * velocity[k]! - lr * g[k]!;
+    velocity[k] = v;
+    w[k] = w[k]! + v;
+  }
+}
+
+/** v_prev = v; v = μv − lr·g; w += −μ·v_prev + (1 + μ)·v. */
+export function nesterov(w: Float32Array, g: Float32Array, velocity: Float32Array, lr: number, mu: number): void {
+  for (let k = 0; k < w.length; k++) {
+    const prev = velocity[k]!;
+    const v = mu * prev - lr * g[k]!;
+    velocity[k] = v;
+    w[k] = w[k]! - mu * prev + (1 + mu) * v;
+  }
+}
+
+/** cache += g²; w −= lr·g / (√cache + ε). */
+export function adagrad(w: Float32Array, g: Float32Array, cache: Float32Array, lr: number, eps: number): void {
+  for (let k = 0; k < w.length; k++) {
+    const c = cache[k]! + g[k]! * g[k]!;
+    cache[k] = c;
+    w[k] = w[k]! - (lr * g[k]!) / (Math.sqrt(c) + eps);
+  }
+}
+
+/** cache = ρ·cache + (1 − ρ)·g²; w −= lr·g / (√cache + ε). */
+export function rmsprop(w: Float32Array, g: Float32Array, cache: Float32Array, lr: number, rho: number, eps: number): void {
+  for (let k = 0; k < w.length; k++) {
+    const c = rho * cache[k]! + (1 - rho) * g[k]! * g[k]!;
+    cache[k] = c;
+    w[k] = w[k]! - (lr * g[k]!) / (Math.sqrt(c) + eps);
+  }
+}
+
+/** Adam at step t (already incremented): bias-corrected m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ); w −= lr·m̂/(√v̂ + ε). */
+export function adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
+                     beta2: number, eps: number, t: number): void {
+  for (let k = 0; k < w.length; k++) {
+    const mk = beta1 * m[k]! + (1 - beta1) * g[k]!;
+    const vk = beta2 * v[k]! + (1 - beta2) * g[k]! * g[k]!;
+    m[k] = mk;
+    v[k] = vk;
+    w[k] = w[k]! - (lr * (mk / (1 - beta1 ** t))) / (Math.sqrt(vk / (1 - beta2 ** t)) + eps);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The validation layer: every public entry checks its input here before any kernel runs, and throws a
+ * TypeError (wrong kind of thing) or RangeError (right kind, wrong value) whose message names the argument.
+ */
+import type { Matrix } from "./types.js";
+
+export function oneOf<T extends string>(name: string, value: unknown, valid: readonly T[]): T {
+  if (typeof value !== "string" || !(valid as readonly string[]).includes(value)) {
+    throw new RangeError(`${name}: unknown value ${JSON.stringify(value)}; expected one of ${valid.map((v) => `'${v}'`).join(", ")}`);
+  }
+  return value as T;
+}
+
+export function dimension(name: string, value: unknown, min = 1): number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${name} must be an integer ≥ ${min}, got ${value}`);
+  }
+  return value;
+}
+
+export function finiteNumber(name: string, value: unknown): number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be finite, got ${value}`);
+  return value;
+}
+
+export function nonNegative(name: string, value: unknown): number {
+  finiteNumber(name, value);
+  if ((value as number) < 0) throw new RangeError(`${name} must be ≥ 0, got ${value}`);
+  return value as number;
+}
+
+export function positive(name: string, value: unknown): number {
+  finiteNumber(name, value);
+  if ((value as number) <= 0) throw new RangeError(`${name} must be > 0, got ${value}`);
+  return value as number;
+}
+
+export function inRange(name: string, value: unknown, lo: number, hi: number, hiOpen = true): number {
+  finiteNumber(name, value);
+  const v = value as number;
+  if (v < lo || (hiOpen ? v >= hi : v > hi)) {
+    throw new RangeError(`${name} must be in [${lo}, ${hi}${hiOpen ? ")" : "]"}, got ${v}`);
+  }
+  return v;
+}
+
+/** Throws naming the first NaN or ±Infinity element. */
+export function allFinite(name: string, data: ArrayLike<number>): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) throw new RangeError(`${name}[${i}] is ${data[i]}: values must be finite`);
+  }
+}
+
+export function float32Array(name: string, value: unknown, length?: number): Float32Array {
+  if (!(value instanceof Float32Array)) throw new TypeError(`${name} must be a Float32Array, got ${describe(value)}`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`${name} has length ${value.length}, expected ${length}`);
+  }
+  return value;
+}
+
+export function matrixArg(name: string, value: unknown, finite = true): Matrix {
+  if (typeof value !== "object" || value === null) throw new TypeError(`${name} must be a Matrix {rows, cols, data}, got ${describe(value)}`);
+  const m = value as Partial<Matrix>;
+  dimension(`${name}.rows`, m.rows);
+  dimension(`${name}.cols`, m.cols);
+  float32Array(`${name}.data`, m.data);
+  if (m.data!.length !== m.rows! * m.cols!) {
+    throw new RangeError(`${name}.data has length ${m.data!.length} but ${name} is ${m.rows}×${m.cols} (${m.rows! * m.cols!})`);
+  }
+  if (finite) allFinite(name, m.data!);
+  return m as Matrix;
+}
+
+/** Labels: an Int32Array of length n with every value in 0..classes−1. */
+export function labels(name: string, value: unknown, n: number, classes: number): Int32Array {
+  if (!(value instanceof Int32Array)) throw new TypeError(`${name} must be an Int32Array of labels, got ${describe(value)}`);
+  if (value.length !== n) throw new RangeError(`${name} has length ${value.length} but there are ${n} rows`);
+  for (let i = 0; i < n; i++) {
+    const label = value[i]!;
+    if (label < 0 || label >= classes) throw new RangeError(`${name}[${i}] = ${label} is out of range 0..${classes - 1}`);
+  }
+  return value;
+}
+
+export function sameShape(aName: string, a: Matrix, bName: string, b: Matrix): void {
+  if (a.rows !== b.rows || a.cols !== b.cols) {
+    throw new RangeError(`${aName} is ${a.rows}×${a.cols} but ${bName} is ${b.rows}×${b.cols}; they must match`);
+  }
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an Array of length ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  return typeof value === "object" ? `an object (${value.constructor?.name ?? "Object"})` : `${typeof value} ${String(value)}`;
+}

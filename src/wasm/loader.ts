@@ -1,0 +1,81 @@
+/**
+ * Picks and instantiates the kernel binary. The bytes are inlined (base64) in the entry, so no fetch, no file
+ * system and no bundler plugin is needed; `WebAssembly.validate` on a one-instruction probe decides which build
+ * this engine runs, as tfjs-backend-wasm does.
+ *
+ * The AssemblyScript loader is not used at run time: it would be the core's only runtime dependency and a bare
+ * import that a browser cannot resolve unbundled. The one thing it would do for us, decoding `abort` messages,
+ * is `decodeAbort` below (test/loader.test.ts checks it against @assemblyscript/loader).
+ */
+import type { KernelExports } from "./abi.js";
+import { WasmMemory } from "./memory.js";
+import { PLAIN, SIMD, RELAXED } from "./binaries.generated.js";
+
+export type SimdLevel = "relaxed" | "simd" | "none";
+export const SIMD_LEVELS: readonly SimdLevel[] = ["relaxed", "simd", "none"];
+
+// A module whose one function returns a v128 built by `ops`: it validates only where those opcodes exist.
+function probe(ops: number[]): Uint8Array<ArrayBuffer> {
+  const body = [0, ...ops, 0x0b];
+  const header = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0];
+  return new Uint8Array([...header, 10, body.length + 2, 1, body.length, ...body]);
+}
+const V128_ZERO = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+const SIMD_PROBE = probe(V128_ZERO);
+const RELAXED_PROBE = probe([...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02]); // f32x4.relaxed_madd
+
+export function supportedSimd(): SimdLevel[] {
+  const levels: SimdLevel[] = [];
+  if (WebAssembly.validate(RELAXED_PROBE)) levels.push("relaxed");
+  if (WebAssembly.validate(SIMD_PROBE)) levels.push("simd");
+  levels.push("none");
+  return levels;
+}
+
+const base64ToBytes = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+
+const modules = new Map<SimdLevel, Promise<WebAssembly.Module>>();
+
+/** The compiled module of a build (cached: compiling once per page or process is enough). */
+export function kernelModule(level: SimdLevel): Promise<WebAssembly.Module> {
+  let module = modules.get(level);
+  if (!module) {
+    const b64 = level === "relaxed" ? RELAXED : level === "simd" ? SIMD : PLAIN;
+    module = WebAssembly.compile(base64ToBytes(b64));
+    modules.set(level, module);
+  }
+  return module;
+}
+
+/** AssemblyScript strings sit behind a 4-byte byte-length header, UTF-16LE. */
+export function decodeAbort(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return "";
+  const bytes = new Uint32Array(memory.buffer, (ptr >>> 0) - 4, 1)[0]!;
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr >>> 0, bytes >>> 1));
+}
+
+export interface Kernels {
+  readonly exports: KernelExports;
+  readonly heap: WasmMemory;
+  readonly simd: SimdLevel;
+}
+
+export async function loadKernels(requested?: SimdLevel): Promise<Kernels> {
+  const available = supportedSimd();
+  if (requested && !available.includes(requested)) {
+    throw new RangeError(`simd: '${requested}' is not supported by this engine (it supports ${available.join(", ")})`);
+  }
+  const simd = requested ?? available[0]!;
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const imports = {
+    env: {
+      memory,
+      abort(msg: number, file: number, line: number, column: number): never {
+        throw new Error(`simdlinear kernel abort: ${decodeAbort(memory, msg)} at ${decodeAbort(memory, file)}:${line}:${column}`);
+      },
+    },
+  };
+  const instance = await WebAssembly.instantiate(await kernelModule(simd), imports);
+  const exports = instance.exports as unknown as KernelExports;
+  return { exports, heap: new WasmMemory(memory, exports.heapBase()), simd };
+}

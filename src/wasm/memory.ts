@@ -1,0 +1,114 @@
+/**
+ * The one owner of the WebAssembly.Memory that every kernel reads and writes.
+ *
+ * - Allocation happens here, in TS, not in WASM: kernels only see raw byte addresses, so a later threaded build
+ *   can import the same (shared) memory into several instances without a thread-aware WASM allocator.
+ * - Blocks are 16-byte aligned and padded by 16 bytes, so a v128 load that starts at the last element stays inside.
+ * - Typed-array views are built on every access: after `memory.grow` an old view is detached (length 0).
+ */
+const ALIGN = 16;
+const PAGE = 65536;
+
+const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+interface FreeBlock {
+  ptr: number;
+  size: number;
+}
+
+export class WasmMemory {
+  readonly memory: WebAssembly.Memory;
+  private readonly base: number;
+  private top: number;
+  private readonly free: FreeBlock[] = [];
+  private readonly sizes = new Map<number, number>();
+
+  constructor(memory: WebAssembly.Memory, heapBase: number) {
+    this.memory = memory;
+    this.base = alignUp(heapBase);
+    this.top = this.base;
+  }
+
+  /** Bytes handed out and not yet freed (padding included). */
+  get bytesInUse(): number {
+    let total = 0;
+    for (const size of this.sizes.values()) total += size;
+    return total;
+  }
+
+  /** Number of live allocations; a leak shows up here first. */
+  get liveBlocks(): number {
+    return this.sizes.size;
+  }
+
+  /** Returns the byte address of a fresh block of at least `bytes` bytes (contents undefined). */
+  alloc(bytes: number): number {
+    if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`alloc: bytes must be a non-negative integer, got ${bytes}`);
+    const size = alignUp(bytes) + ALIGN;
+    const fit = this.free.findIndex((b) => b.size >= size);
+    let ptr: number;
+    if (fit >= 0) {
+      const block = this.free[fit]!;
+      ptr = block.ptr;
+      if (block.size === size) this.free.splice(fit, 1);
+      else {
+        block.ptr += size;
+        block.size -= size;
+      }
+    } else {
+      ptr = this.top;
+      this.ensure(ptr + size);
+      this.top = ptr + size;
+    }
+    this.sizes.set(ptr, size);
+    return ptr >>> 0;
+  }
+
+  /** Returns a block to the allocator; neighbours merge so that memory does not fragment over long runs. */
+  release(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) throw new Error(`release: ${ptr} is not a live allocation (freed twice?)`);
+    this.sizes.delete(ptr);
+    let at = this.free.findIndex((b) => b.ptr > ptr);
+    if (at < 0) at = this.free.length;
+    this.free.splice(at, 0, { ptr, size });
+    const next = this.free[at + 1];
+    const block = this.free[at]!;
+    if (next && block.ptr + block.size === next.ptr) {
+      block.size += next.size;
+      this.free.splice(at + 1, 1);
+    }
+    const prev = this.free[at - 1];
+    if (prev && prev.ptr + prev.size === block.ptr) {
+      prev.size += block.size;
+      this.free.splice(at, 1);
+    }
+    const tail = this.free[this.free.length - 1];
+    if (tail && tail.ptr + tail.size === this.top) {
+      this.top = tail.ptr;
+      this.free.pop();
+    }
+  }
+
+  private ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    this.memory.grow(Math.ceil((end - have) / PAGE));
+  }
+
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr >>> 0, length);
+  }
+
+  i32(ptr: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr >>> 0, length);
+  }
+
+  u32(ptr: number, length: number): Uint32Array {
+    return new Uint32Array(this.memory.buffer, ptr >>> 0, length);
+  }
+
+  bytes(ptr: number, length: number): Uint8Array {
+    return new Uint8Array(this.memory.buffer, ptr >>> 0, length);
+  }
+}
