@@ -7,8 +7,8 @@ type Params = Float32Array | Float64Array;
 
 /**
  * Centered difference (f(w + h) − f(w − h)) / 2h for every element of w, which is perturbed in place and
- * restored. The denominator is the step actually taken after rounding w ± h to w's precision, so the estimate
- * stays honest on a Float32Array.
+ * restored (also when f throws). The denominator is the step actually taken after rounding w ± h to w's
+ * precision, so the estimate stays honest on a Float32Array; a step that rounds away entirely is a RangeError.
  */
 export function numericalGradient(f: (w: Params) => number, w: Params, h = 1e-5): Float64Array {
   if (typeof f !== "function") throw new TypeError(`f must be a function, got ${v.describe(f)}`);
@@ -19,14 +19,17 @@ export function numericalGradient(f: (w: Params) => number, w: Params, h = 1e-5)
   const grad = new Float64Array(w.length);
   for (let i = 0; i < w.length; i++) {
     const old = w[i]!;
-    w[i] = old + h;
-    const up = w[i]!;
-    const fPlus = f(w);
-    w[i] = old - h;
-    const down = w[i]!;
-    const fMinus = f(w);
-    w[i] = old;
-    grad[i] = (fPlus - fMinus) / (up - down);
+    try {
+      w[i] = old + h;
+      const up = w[i]!;
+      const fPlus = f(w);
+      w[i] = old - h;
+      const down = w[i]!;
+      if (up === down) throw new RangeError(`h = ${h} is below the resolution of w[${i}] = ${old}: take a larger h`);
+      grad[i] = (fPlus - f(w)) / (up - down);
+    } finally {
+      w[i] = old;
+    }
   }
   return grad;
 }

@@ -5,4 +5,31 @@ export { matrix } from "./matrix.js";
 export { numericalGradient, relError, sanityCheck } from "./gradcheck.js";
 export { supportedSimd, type SimdLevel } from "./wasm/loader.js";
 export { OPTIMIZER_DEFAULTS } from "./backend/optimizer.js";
+export { loadMnist, MNIST_SPLIT, type MnistSource } from "./data/mnist.js";
+export { trainTestSplit, type Dataset, type SplitOptions } from "./data/split.js";
+export {
+  standardize, minMax, oneHot, preprocessorFromJSON, Standardizer, MinMaxScaler, OneHotEncoder,
+  type Preprocessor, type PreprocessorJSON, type StandardizeJSON, type MinMaxJSON, type OneHotJSON, type OneHotOptions,
+} from "./data/preprocess.js";
+export * as features from "./features/index.js";
+export { hashing, murmurhash3, type HashingOptions } from "./sparse/hashing.js";
+export { csrMatrix, csrFromDense, csrToDense, isCsr, type CsrMatrix } from "./sparse/csr.js";
+export { Rng } from "./data/rng.js";
+export {
+  LinearClassifier, CLASSIFICATION_LOSSES, type ClassificationLoss, type LinearClassifierOptions, type PartialFitOptions,
+  type FitStreamOptions,
+} from "./model/classifier.js";
+export {
+  LinearRegressor, REGRESSION_LOSSES, type RegressionLoss, type LinearRegressorOptions,
+} from "./model/regressor.js";
+export {
+  DivergenceError, FORMAT_VERSION, type EpochInfo, type History, type FitOptions, type EarlyStopping,
+  type EarlyStoppingMetric, type LinearModelJSON, type ChunkSource,
+} from "./model/linear-model.js";
+export { TRAIN_RULES, type OptimizerOptions, type BackendOption, type LinearModelOptions } from "./model/options.js";
+export { INITIALIZERS, initialWeights, type Initializer } from "./train/initializers.js";
+export {
+  learningRateAt, momentumAt, LEARNING_RATE_SCHEDULES, MOMENTUM_SCHEDULES, type LearningRateSchedule, type MomentumSchedule,
+} from "./train/schedule.js";
+export type { TrainRule } from "./train/engine.js";
 export * from "./types.js";

@@ -5,8 +5,10 @@
 import type { Matrix } from "./types.js";
 
 export function oneOf<T extends string>(name: string, value: unknown, valid: readonly T[]): T {
-  if (typeof value !== "string" || !(valid as readonly string[]).includes(value)) {
-    throw new RangeError(`${name}: unknown value ${JSON.stringify(value)}; expected one of ${valid.map((v) => `'${v}'`).join(", ")}`);
+  const expected = `expected one of ${valid.map((v) => `'${v}'`).join(", ")}`;
+  if (typeof value !== "string") throw new TypeError(`${name} must be a string, got ${describe(value)}; ${expected}`);
+  if (!(valid as readonly string[]).includes(value)) {
+    throw new RangeError(`${name}: unknown value ${JSON.stringify(value)}; ${expected}`);
   }
   return value as T;
 }
@@ -85,7 +87,7 @@ export function labels(name: string, value: unknown, n: number, classes: number)
   return value;
 }
 
-export function sameShape(aName: string, a: Matrix, bName: string, b: Matrix): void {
+export function sameShape(aName: string, a: Pick<Matrix, "rows" | "cols">, bName: string, b: Pick<Matrix, "rows" | "cols">): void {
   if (a.rows !== b.rows || a.cols !== b.cols) {
     throw new RangeError(`${aName} is ${a.rows}×${a.cols} but ${bName} is ${b.rows}×${b.cols}; they must match`);
   }

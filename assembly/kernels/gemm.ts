@@ -1,70 +1,92 @@
-// f32 GEMM microkernels for S = X·W + b and dW = scale·Xᵀ·dS.
+// f32 GEMM microkernels for S = X·W + b and dW = scale·Xᵀ·dS, and the row-block pieces that fused.ts builds on.
 // W, b, S, dS and dW use a padded class stride cp (a multiple of 4, pad lanes zero), so no kernel has a class tail.
 // Rows of X come through an index list (common.ts rowAt); a short row tile repeats its last row, so the inner
 // loops have no branches and the repeated stores write identical values.
+//
+// Tiles are 3 rows × 12 classes (9 accumulators). With the 3 W vectors, the x broadcast and the product temporary
+// of the mul+add build, that is all 15 XMM registers V8 leaves on x64; 4×12 spilled and ran ~2× slower, and 4×8 +
+// a 4-class tail reads X twice when cp = 12 (C = 10). Class tiles are 12 wide, with an 8- or 4-wide tail; cp = 16
+// takes 8 + 8 rather than 12 + a lone 4-wide pass. bench/ measures these choices.
 import { rowAt, madd } from "./common";
+
+/** Vectors (4 classes each) in the class tile that starts `left` vectors before the end of the padded row. */
+// @ts-ignore: decorator
+@inline function tileWidth(left: i32): i32 {
+  return left == 1 ? 1 : left == 2 || left == 4 ? 2 : 3;
+}
 
 /** S[i, :] = b + Σ_k X[idx[i], k]·W[k, :] for i < n. Overwrites S (n×cp). */
 export function scores(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: usize, w: usize, b: usize, s: usize): void {
+  assert(n >= 0 && d >= 1, "scores: need n >= 0 rows and d >= 1 features");
+  assert(cp >= 4 && (cp & 3) == 0, "scores: cp must be a positive multiple of 4");
+  assert(xStride >= <usize>d << 2, "scores: xStride must hold a row of d floats");
   const ldc = <usize>cp << 2;
   if (!ASC_FEATURE_SIMD) {
     for (let i = 0; i < n; i++) scoresRow1(d, cp, rowAt(x, xStride, idx, i), w, b, s + <usize>i * ldc);
     return;
   }
-  for (let i = 0; i < n; i += 4) {
-    const last = n - 1;
-    const r1 = min(i + 1, last), r2 = min(i + 2, last), r3 = min(i + 3, last);
-    const a0 = rowAt(x, xStride, idx, i), a1 = rowAt(x, xStride, idx, r1);
-    const a2 = rowAt(x, xStride, idx, r2), a3 = rowAt(x, xStride, idx, r3);
-    const c0 = s + <usize>i * ldc, c1 = s + <usize>r1 * ldc, c2 = s + <usize>r2 * ldc, c3 = s + <usize>r3 * ldc;
-    let j: usize = 0;
-    const cpBytes = ldc;
-    for (; j + 32 <= cpBytes; j += 32) scores4x8(d, ldc, a0, a1, a2, a3, w + j, b + j, c0 + j, c1 + j, c2 + j, c3 + j);
-    if (j < cpBytes) scores4x4(d, ldc, a0, a1, a2, a3, w + j, b + j, c0 + j, c1 + j, c2 + j, c3 + j);
+  const last = n - 1;
+  for (let i = 0; i < n; i += 3) {
+    const r1 = min(i + 1, last), r2 = min(i + 2, last);
+    scoresRows3(d, cp, rowAt(x, xStride, idx, i), rowAt(x, xStride, idx, r1), rowAt(x, xStride, idx, r2), w, b,
+                s + <usize>i * ldc, s + <usize>r1 * ldc, s + <usize>r2 * ldc);
   }
 }
 
+/** Score rows c0..c2 = b + a_r·W of three rows of X (SIMD builds); a repeated row pointer is allowed. */
 // @ts-ignore: decorator
-@inline function scores4x8(d: i32, ldw: usize, a0: usize, a1: usize, a2: usize, a3: usize, w: usize, b: usize,
-                            c0: usize, c1: usize, c2: usize, c3: usize): void {
-  let acc00 = v128.load(b), acc01 = v128.load(b, 16);
-  let acc10 = acc00, acc11 = acc01, acc20 = acc00, acc21 = acc01, acc30 = acc00, acc31 = acc01;
-  const end = a0 + (<usize>d << 2);
-  while (a0 < end) {
-    const w0 = v128.load(w), w1 = v128.load(w, 16);
-    const x0 = v128.load32_splat(a0), x1 = v128.load32_splat(a1);
-    const x2 = v128.load32_splat(a2), x3 = v128.load32_splat(a3);
-    acc00 = madd(x0, w0, acc00); acc01 = madd(x0, w1, acc01);
-    acc10 = madd(x1, w0, acc10); acc11 = madd(x1, w1, acc11);
-    acc20 = madd(x2, w0, acc20); acc21 = madd(x2, w1, acc21);
-    acc30 = madd(x3, w0, acc30); acc31 = madd(x3, w1, acc31);
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4; w += ldw;
+@inline export function scoresRows3(d: i32, cp: i32, a0: usize, a1: usize, a2: usize, w: usize, b: usize,
+                                    c0: usize, c1: usize, c2: usize): void {
+  const ldw = <usize>cp << 2, q = cp >> 2;
+  for (let v = 0; v < q;) {
+    const width = tileWidth(q - v), j = <usize>v << 4;
+    if (width == 3) scoreTile(3, d, ldw, a0, a1, a2, w + j, b + j, c0 + j, c1 + j, c2 + j);
+    else if (width == 2) scoreTile(2, d, ldw, a0, a1, a2, w + j, b + j, c0 + j, c1 + j, c2 + j);
+    else scoreTile(1, d, ldw, a0, a1, a2, w + j, b + j, c0 + j, c1 + j, c2 + j);
+    v += width;
   }
-  v128.store(c3, acc30); v128.store(c3, acc31, 16);
-  v128.store(c2, acc20); v128.store(c2, acc21, 16);
-  v128.store(c1, acc10); v128.store(c1, acc11, 16);
-  v128.store(c0, acc00); v128.store(c0, acc01, 16);
 }
 
+/** 3 rows × V vectors of S in registers over the whole k loop. V is a constant at every (inlined) call site. */
 // @ts-ignore: decorator
-@inline function scores4x4(d: i32, ldw: usize, a0: usize, a1: usize, a2: usize, a3: usize, w: usize, b: usize,
-                            c0: usize, c1: usize, c2: usize, c3: usize): void {
-  let acc0 = v128.load(b);
-  let acc1 = acc0, acc2 = acc0, acc3 = acc0;
+@inline function scoreTile(V: i32, d: i32, ldw: usize, a0: usize, a1: usize, a2: usize, w: usize, b: usize,
+                           c0: usize, c1: usize, c2: usize): void {
+  let acc00 = v128.load(b);
+  let acc01 = V > 1 ? v128.load(b, 16) : acc00, acc02 = V > 2 ? v128.load(b, 32) : acc00;
+  let acc10 = acc00, acc11 = acc01, acc12 = acc02, acc20 = acc00, acc21 = acc01, acc22 = acc02;
   const end = a0 + (<usize>d << 2);
   while (a0 < end) {
     const w0 = v128.load(w);
-    acc0 = madd(v128.load32_splat(a0), w0, acc0);
-    acc1 = madd(v128.load32_splat(a1), w0, acc1);
-    acc2 = madd(v128.load32_splat(a2), w0, acc2);
-    acc3 = madd(v128.load32_splat(a3), w0, acc3);
-    a0 += 4; a1 += 4; a2 += 4; a3 += 4; w += ldw;
+    const w1 = V > 1 ? v128.load(w, 16) : w0, w2 = V > 2 ? v128.load(w, 32) : w0;
+    const x0 = v128.load32_splat(a0);
+    acc00 = madd(x0, w0, acc00);
+    if (V > 1) acc01 = madd(x0, w1, acc01);
+    if (V > 2) acc02 = madd(x0, w2, acc02);
+    const x1 = v128.load32_splat(a1);
+    acc10 = madd(x1, w0, acc10);
+    if (V > 1) acc11 = madd(x1, w1, acc11);
+    if (V > 2) acc12 = madd(x1, w2, acc12);
+    const x2 = v128.load32_splat(a2);
+    acc20 = madd(x2, w0, acc20);
+    if (V > 1) acc21 = madd(x2, w1, acc21);
+    if (V > 2) acc22 = madd(x2, w2, acc22);
+    a0 += 4; a1 += 4; a2 += 4; w += ldw;
   }
-  v128.store(c3, acc3); v128.store(c2, acc2); v128.store(c1, acc1); v128.store(c0, acc0);
+  // Last row first: when rows repeat, the stores of the real row come last (they are identical anyway).
+  storeTile(V, c2, acc20, acc21, acc22);
+  storeTile(V, c1, acc10, acc11, acc12);
+  storeTile(V, c0, acc00, acc01, acc02);
+}
+
+// @ts-ignore: decorator
+@inline function storeTile(V: i32, c: usize, v0: v128, v1: v128, v2: v128): void {
+  v128.store(c, v0);
+  if (V > 1) v128.store(c, v1, 16);
+  if (V > 2) v128.store(c, v2, 32);
 }
 
 /** Scalar row for the no-SIMD build: the row starts from b and takes x_k·W[k, :] for each k. */
-function scoresRow1(d: i32, cp: i32, a: usize, w: usize, b: usize, c: usize): void {
+export function scoresRow1(d: i32, cp: i32, a: usize, w: usize, b: usize, c: usize): void {
   memory.copy(c, b, <usize>cp << 2);
   const ldw = <usize>cp << 2;
   for (let k = 0; k < d; k++) {
@@ -77,69 +99,131 @@ function scoresRow1(d: i32, cp: i32, a: usize, w: usize, b: usize, c: usize): vo
 /** dW[k, :] = scale·Σ_i X[idx[i], k]·dS[i, :] for k < d. Overwrites dW (d×cp); the output tile stays in registers. */
 export function weightGradient(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: usize, ds: usize,
                                scale: f32, dw: usize): void {
+  assert(n >= 0 && d >= 1, "weightGradient: need n >= 0 rows and d >= 1 features");
+  assert(cp >= 4 && (cp & 3) == 0, "weightGradient: cp must be a positive multiple of 4");
+  assert(xStride >= <usize>d << 2, "weightGradient: xStride must hold a row of d floats");
   const ldc = <usize>cp << 2;
   if (!ASC_FEATURE_SIMD) {
     memory.fill(dw, 0, <usize>d * ldc);
-    for (let i = 0; i < n; i++) {
-      const a = rowAt(x, xStride, idx, i), g = ds + <usize>i * ldc;
-      for (let k = 0; k < d; k++) {
-        const xk = load<f32>(a + (<usize>k << 2)) * scale;
-        const o = dw + <usize>k * ldc;
-        for (let j: usize = 0; j < ldc; j += 4) store<f32>(o + j, load<f32>(o + j) + xk * load<f32>(g + j));
-      }
-    }
+    for (let i = 0; i < n; i++) accumulateRow1(d, cp, rowAt(x, xStride, idx, i), ds + <usize>i * ldc, scale, dw);
     return;
   }
-  const vscale = f32x4.splat(scale);
-  for (let k = 0; k < d; k += 4) {
-    const last = d - 1;
-    const k1 = <usize>min(k + 1, last) << 2, k2 = <usize>min(k + 2, last) << 2, k3 = <usize>min(k + 3, last) << 2;
-    const k0 = <usize>k << 2;
-    let j: usize = 0;
-    for (; j + 32 <= ldc; j += 32) {
-      let acc00 = f32x4.splat(0), acc01 = acc00, acc10 = acc00, acc11 = acc00;
-      let acc20 = acc00, acc21 = acc00, acc30 = acc00, acc31 = acc00;
-      let g = ds + j;
-      for (let i = 0; i < n; i++) {
-        const a = rowAt(x, xStride, idx, i);
-        const g0 = v128.load(g), g1 = v128.load(g, 16);
-        const x0 = v128.load32_splat(a + k0), x1 = v128.load32_splat(a + k1);
-        const x2 = v128.load32_splat(a + k2), x3 = v128.load32_splat(a + k3);
-        acc00 = madd(x0, g0, acc00); acc01 = madd(x0, g1, acc01);
-        acc10 = madd(x1, g0, acc10); acc11 = madd(x1, g1, acc11);
-        acc20 = madd(x2, g0, acc20); acc21 = madd(x2, g1, acc21);
-        acc30 = madd(x3, g0, acc30); acc31 = madd(x3, g1, acc31);
-        g += ldc;
-      }
-      const o = dw + j;
-      v128.store(o + (k3 >> 2) * ldc, f32x4.mul(acc30, vscale)); v128.store(o + (k3 >> 2) * ldc, f32x4.mul(acc31, vscale), 16);
-      v128.store(o + (k2 >> 2) * ldc, f32x4.mul(acc20, vscale)); v128.store(o + (k2 >> 2) * ldc, f32x4.mul(acc21, vscale), 16);
-      v128.store(o + (k1 >> 2) * ldc, f32x4.mul(acc10, vscale)); v128.store(o + (k1 >> 2) * ldc, f32x4.mul(acc11, vscale), 16);
-      v128.store(o + (k0 >> 2) * ldc, f32x4.mul(acc00, vscale)); v128.store(o + (k0 >> 2) * ldc, f32x4.mul(acc01, vscale), 16);
-    }
-    if (j < ldc) {
-      let acc0 = f32x4.splat(0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-      let g = ds + j;
-      for (let i = 0; i < n; i++) {
-        const a = rowAt(x, xStride, idx, i);
-        const g0 = v128.load(g);
-        acc0 = madd(v128.load32_splat(a + k0), g0, acc0);
-        acc1 = madd(v128.load32_splat(a + k1), g0, acc1);
-        acc2 = madd(v128.load32_splat(a + k2), g0, acc2);
-        acc3 = madd(v128.load32_splat(a + k3), g0, acc3);
-        g += ldc;
-      }
-      const o = dw + j;
-      v128.store(o + (k3 >> 2) * ldc, f32x4.mul(acc3, vscale));
-      v128.store(o + (k2 >> 2) * ldc, f32x4.mul(acc2, vscale));
-      v128.store(o + (k1 >> 2) * ldc, f32x4.mul(acc1, vscale));
-      v128.store(o + (k0 >> 2) * ldc, f32x4.mul(acc0, vscale));
+  const q = cp >> 2, last = d - 1;
+  for (let k = 0; k < d; k += 3) {
+    const k0 = <usize>k << 2, k1 = <usize>min(k + 1, last) << 2, k2 = <usize>min(k + 2, last) << 2;
+    for (let v = 0; v < q;) {
+      const width = tileWidth(q - v), j = <usize>v << 4;
+      if (width == 3) gradientTile(3, n, ldc, x, xStride, idx, k0, k1, k2, ds + j, scale, dw + j);
+      else if (width == 2) gradientTile(2, n, ldc, x, xStride, idx, k0, k1, k2, ds + j, scale, dw + j);
+      else gradientTile(1, n, ldc, x, xStride, idx, k0, k1, k2, ds + j, scale, dw + j);
+      v += width;
     }
   }
 }
 
+/** dW rows k0..k2 (byte offsets into a row of X) × V vectors, summed over the n rows in registers. */
+// @ts-ignore: decorator
+@inline function gradientTile(V: i32, n: i32, ldc: usize, x: usize, xStride: usize, idx: usize,
+                              k0: usize, k1: usize, k2: usize, g: usize, scale: f32, o: usize): void {
+  let acc00 = f32x4.splat(0), acc01 = acc00, acc02 = acc00, acc10 = acc00, acc11 = acc00, acc12 = acc00;
+  let acc20 = acc00, acc21 = acc00, acc22 = acc00;
+  for (let i = 0; i < n; i++) {
+    const a = rowAt(x, xStride, idx, i);
+    const g0 = v128.load(g);
+    const g1 = V > 1 ? v128.load(g, 16) : g0, g2 = V > 2 ? v128.load(g, 32) : g0;
+    const x0 = v128.load32_splat(a + k0);
+    acc00 = madd(x0, g0, acc00);
+    if (V > 1) acc01 = madd(x0, g1, acc01);
+    if (V > 2) acc02 = madd(x0, g2, acc02);
+    const x1 = v128.load32_splat(a + k1);
+    acc10 = madd(x1, g0, acc10);
+    if (V > 1) acc11 = madd(x1, g1, acc11);
+    if (V > 2) acc12 = madd(x1, g2, acc12);
+    const x2 = v128.load32_splat(a + k2);
+    acc20 = madd(x2, g0, acc20);
+    if (V > 1) acc21 = madd(x2, g1, acc21);
+    if (V > 2) acc22 = madd(x2, g2, acc22);
+    g += ldc;
+  }
+  const vs = f32x4.splat(scale);
+  storeTile(V, o + (k2 >> 2) * ldc, f32x4.mul(acc20, vs), f32x4.mul(acc21, vs), f32x4.mul(acc22, vs));
+  storeTile(V, o + (k1 >> 2) * ldc, f32x4.mul(acc10, vs), f32x4.mul(acc11, vs), f32x4.mul(acc12, vs));
+  storeTile(V, o + (k0 >> 2) * ldc, f32x4.mul(acc00, vs), f32x4.mul(acc01, vs), f32x4.mul(acc02, vs));
+}
+
+/** Scalar rank-1 update for the no-SIMD build: dW[k, :] += (scale·x_k)·g. */
+export function accumulateRow1(d: i32, cp: i32, a: usize, g: usize, scale: f32, dw: usize): void {
+  const ldc = <usize>cp << 2;
+  for (let k = 0; k < d; k++) {
+    const xk = load<f32>(a + (<usize>k << 2)) * scale;
+    const o = dw + <usize>k * ldc;
+    for (let j: usize = 0; j < ldc; j += 4) store<f32>(o + j, load<f32>(o + j) + xk * load<f32>(g + j));
+  }
+}
+
+/**
+ * dW[k, :] += Σ_r a_r[k]·dS[r, :] for the `rows` (1–3) rows of a block (SIMD builds), unscaled. The block's dS
+ * stays in registers while dW streams through once; each element takes the rows in order, so a sequence of these
+ * updates sums in the same order as weightGradient's tile. Rows past `rows` repeat a row pointer with zero dS.
+ */
+// @ts-ignore: decorator
+@inline export function rank3Update(d: i32, cp: i32, a0: usize, a1: usize, a2: usize, g: usize, rows: i32,
+                                    dw: usize): void {
+  const ldc = <usize>cp << 2, q = cp >> 2;
+  const g1 = rows > 1 ? g + ldc : 0, g2 = rows > 2 ? g + 2 * ldc : 0;
+  for (let v = 0; v < q;) {
+    const width = tileWidth(q - v), j = <usize>v << 4;
+    if (width == 3) rank3Tile(3, d, ldc, a0, a1, a2, g + j, g1, g2, j, dw + j);
+    else if (width == 2) rank3Tile(2, d, ldc, a0, a1, a2, g + j, g1, g2, j, dw + j);
+    else rank3Tile(1, d, ldc, a0, a1, a2, g + j, g1, g2, j, dw + j);
+    v += width;
+  }
+}
+
+/** Loads V vectors of a dS row at `row + j`, or zeros when the row is absent (row = 0). */
+// @ts-ignore: decorator
+@inline function dsVector(row: usize, j: usize, lane: usize): v128 {
+  return row ? v128.load(row + j + lane) : f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline function rank3Tile(V: i32, d: i32, ldc: usize, a0: usize, a1: usize, a2: usize, g0: usize, g1: usize,
+                           g2: usize, j: usize, o: usize): void {
+  const zero = f32x4.splat(0);
+  const u0 = v128.load(g0), u1 = V > 1 ? v128.load(g0, 16) : zero, u2 = V > 2 ? v128.load(g0, 32) : zero;
+  const h0 = dsVector(g1, j, 0), h1 = V > 1 ? dsVector(g1, j, 16) : zero, h2 = V > 2 ? dsVector(g1, j, 32) : zero;
+  const e0 = dsVector(g2, j, 0), e1 = V > 1 ? dsVector(g2, j, 16) : zero, e2 = V > 2 ? dsVector(g2, j, 32) : zero;
+  const end = a0 + (<usize>d << 2);
+  while (a0 < end) {
+    let acc0 = v128.load(o);
+    let acc1 = V > 1 ? v128.load(o, 16) : zero, acc2 = V > 2 ? v128.load(o, 32) : zero;
+    const x0 = v128.load32_splat(a0);
+    acc0 = madd(x0, u0, acc0);
+    if (V > 1) acc1 = madd(x0, u1, acc1);
+    if (V > 2) acc2 = madd(x0, u2, acc2);
+    const x1 = v128.load32_splat(a1);
+    acc0 = madd(x1, h0, acc0);
+    if (V > 1) acc1 = madd(x1, h1, acc1);
+    if (V > 2) acc2 = madd(x1, h2, acc2);
+    const x2 = v128.load32_splat(a2);
+    acc0 = madd(x2, e0, acc0);
+    if (V > 1) acc1 = madd(x2, e1, acc1);
+    if (V > 2) acc2 = madd(x2, e2, acc2);
+    storeTile(V, o, acc0, acc1, acc2);
+    a0 += 4; a1 += 4; a2 += 4; o += ldc;
+  }
+}
+
+/** v[e] *= scale for len values (len a multiple of 4). */
+export function scaleInPlace(len: i32, v: usize, scale: f32): void {
+  const vs = f32x4.splat(scale);
+  for (let o = v, end = v + (<usize>len << 2); o < end; o += 16) v128.store(o, f32x4.mul(v128.load(o), vs));
+}
+
 /** db[:] = scale·Σ_i dS[i, :]. Overwrites db (cp). */
 export function biasGradient(n: i32, cp: i32, ds: usize, scale: f32, db: usize): void {
+  assert(n >= 0, "biasGradient: n must be >= 0");
+  assert(cp >= 4 && (cp & 3) == 0, "biasGradient: cp must be a positive multiple of 4");
   const ldc = <usize>cp << 2;
   for (let j: usize = 0; j < ldc; j += 4) {
     let acc: f32 = 0;

@@ -6,11 +6,14 @@ import { classWeight, rowAt } from "./common";
 /** L_i = Σ_{j≠y} max(0, s_j − s_y + Δ)^p for p = 1 (hinge) or 2 (squared hinge). */
 function marginLoss(squared: bool, n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, delta: f32,
                     ds: usize): f64 {
+  assert(n >= 0 && c >= 1, "marginLoss: need n >= 0 rows and c >= 1 classes");
+  assert(cp == ((c + 3) & ~3), "marginLoss: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2;
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
     const row = s + <usize>i * ldc, out = ds + <usize>i * ldc;
     const label = load<i32>(rowAt(y, 4, idx, i));
+    assert(<u32>label < <u32>c, "marginLoss: label out of range 0..c-1");
     const weight = classWeight(cw, label);
     const sy = load<f32>(row + (<usize>label << 2));
     let rowLoss: f64 = 0;
@@ -42,6 +45,8 @@ export function squaredHinge(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: u
 
 /** L_i = Σ_j max(0, 1 − t_j·s_j) with targets t ∈ {−1, +1} (n×c rows picked by idx). */
 export function attributeHinge(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
+  assert(n >= 0 && c >= 1, "attributeHinge: need n >= 0 rows and c >= 1 classes");
+  assert(cp == ((c + 3) & ~3), "attributeHinge: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2, ldt = <usize>c << 2;
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {

@@ -10,6 +10,8 @@ import { rowAt } from "./common";
 }
 
 export function logistic(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
+  assert(n >= 0 && c >= 1, "logistic: need n >= 0 rows and c >= 1 classes");
+  assert(cp == ((c + 3) & ~3), "logistic: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2, ldt = <usize>c << 2;
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
@@ -26,6 +28,8 @@ export function logistic(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize
 
 /** P = σ(S) on the first c lanes of each row, pad lanes zero. */
 export function sigmoidProbabilities(n: i32, c: i32, cp: i32, s: usize, p: usize): void {
+  assert(n >= 0 && c >= 1, "sigmoidProbabilities: need n >= 0 rows and c >= 1 classes");
+  assert(cp == ((c + 3) & ~3), "sigmoidProbabilities: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2, ldr = <usize>c << 2;
   for (let i = 0; i < n; i++) {
     const row = s + <usize>i * ldc, out = p + <usize>i * ldc;

@@ -1,64 +1,179 @@
 // Update rules of cs231n optim.py over flat f32 arrays, in place. Each element is computed in f64 and rounded
-// once, so the result is the float32 rounding of the exact update (the reference twin's answer).
+// once, with the same operations in the same order as the reference twin (src/reference/optim.ts), so the
+// state and the weights equal the twin's bit for bit.
 // Pointers are byte addresses of len f32 values; the state arrays have the same length.
+//
+// Each rule is written once, generic over its lane type T: v128 holds two elements as f64x2 (promoted from f32,
+// computed, demoted with one rounding), f64 holds one. The SIMD builds run the v128 body two elements at a
+// time and the f64 body for the odd tail; the no-SIMD build runs the f64 body throughout.
+
+// @ts-ignore: decorator
+@inline function ld<T>(p: usize): T {
+  if (isVector<T>()) return f64x2.promote_low_f32x4(v128.load64_zero(p));
+  return <f64>load<f32>(p);
+}
+
+// @ts-ignore: decorator
+@inline function st<T>(p: usize, x: T): void {
+  if (isVector<T>()) v128.store64_lane(p, f32x4.demote_f64x2_zero(x), 0);
+  else store<f32>(p, <f32>x);
+}
+
+// @ts-ignore: decorator
+@inline function splat<T>(x: f64): T {
+  if (isVector<T>()) return f64x2.splat(x);
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline function add<T>(a: T, b: T): T {
+  if (isVector<T>()) return f64x2.add(a, b);
+  return a + b;
+}
+
+// @ts-ignore: decorator
+@inline function sub<T>(a: T, b: T): T {
+  if (isVector<T>()) return f64x2.sub(a, b);
+  return a - b;
+}
+
+// @ts-ignore: decorator
+@inline function mul<T>(a: T, b: T): T {
+  if (isVector<T>()) return f64x2.mul(a, b);
+  return a * b;
+}
+
+// @ts-ignore: decorator
+@inline function div<T>(a: T, b: T): T {
+  if (isVector<T>()) return f64x2.div(a, b);
+  return a / b;
+}
+
+// @ts-ignore: decorator
+@inline function sqrt<T>(a: T): T {
+  if (isVector<T>()) return f64x2.sqrt(a);
+  return Math.sqrt(a);
+}
+
+/** Byte length of the part the v128 body covers (whole pairs; none in the no-SIMD build). */
+// @ts-ignore: decorator
+@inline function pairBytes(len: i32): usize {
+  return ASC_FEATURE_SIMD ? (<usize>len >> 1) << 3 : 0;
+}
+
+// w −= lr·g
+// @ts-ignore: decorator
+@inline function sgdAt<T>(o: usize, w: usize, g: usize, lr: f64): void {
+  st<T>(w + o, sub<T>(ld<T>(w + o), mul<T>(splat<T>(lr), ld<T>(g + o))));
+}
 
 export function sgd(len: i32, w: usize, g: usize, lr: f64): void {
-  for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
-    store<f32>(w + o, <f32>(<f64>load<f32>(w + o) - lr * <f64>load<f32>(g + o)));
-  }
+  assert(len >= 0, "sgd: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) sgdAt<v128>(o, w, g, lr);
+  for (; o < end; o += 4) sgdAt<f64>(o, w, g, lr);
+}
+
+// v = μv − lr·g; w += v
+// @ts-ignore: decorator
+@inline function momentumAt<T>(o: usize, w: usize, g: usize, velocity: usize, lr: f64, mu: f64): void {
+  const v = sub<T>(mul<T>(splat<T>(mu), ld<T>(velocity + o)), mul<T>(splat<T>(lr), ld<T>(g + o)));
+  st<T>(velocity + o, v);
+  st<T>(w + o, add<T>(ld<T>(w + o), v));
 }
 
 /** v = μv − lr·g; w += v. */
 export function momentum(len: i32, w: usize, g: usize, velocity: usize, lr: f64, mu: f64): void {
-  for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
-    const v = mu * <f64>load<f32>(velocity + o) - lr * <f64>load<f32>(g + o);
-    store<f32>(velocity + o, <f32>v);
-    store<f32>(w + o, <f32>(<f64>load<f32>(w + o) + v));
-  }
+  assert(len >= 0, "momentum: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) momentumAt<v128>(o, w, g, velocity, lr, mu);
+  for (; o < end; o += 4) momentumAt<f64>(o, w, g, velocity, lr, mu);
+}
+
+// v_prev = v; v = μv − lr·g; w += −μ·v_prev + (1 + μ)·v
+// @ts-ignore: decorator
+@inline function nesterovAt<T>(o: usize, w: usize, g: usize, velocity: usize, lr: f64, mu: f64): void {
+  const prev = ld<T>(velocity + o), vmu = splat<T>(mu);
+  const v = sub<T>(mul<T>(vmu, prev), mul<T>(splat<T>(lr), ld<T>(g + o)));
+  st<T>(velocity + o, v);
+  st<T>(w + o, add<T>(sub<T>(ld<T>(w + o), mul<T>(vmu, prev)), mul<T>(splat<T>(1 + mu), v)));
 }
 
 /** v_prev = v; v = μv − lr·g; w += −μ·v_prev + (1 + μ)·v. */
 export function nesterov(len: i32, w: usize, g: usize, velocity: usize, lr: f64, mu: f64): void {
-  for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
-    const prev = <f64>load<f32>(velocity + o);
-    const v = mu * prev - lr * <f64>load<f32>(g + o);
-    store<f32>(velocity + o, <f32>v);
-    store<f32>(w + o, <f32>(<f64>load<f32>(w + o) - mu * prev + (1 + mu) * v));
-  }
+  assert(len >= 0, "nesterov: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) nesterovAt<v128>(o, w, g, velocity, lr, mu);
+  for (; o < end; o += 4) nesterovAt<f64>(o, w, g, velocity, lr, mu);
+}
+
+// The step of adagrad and rmsprop once the cache is updated: w −= lr·g / (√cache + ε)
+// @ts-ignore: decorator
+@inline function scaledStep<T>(o: usize, w: usize, gi: T, cache: T, lr: f64, eps: f64): void {
+  st<T>(w + o, sub<T>(ld<T>(w + o), div<T>(mul<T>(splat<T>(lr), gi), add<T>(sqrt<T>(cache), splat<T>(eps)))));
+}
+
+// cache += g²
+// @ts-ignore: decorator
+@inline function adagradAt<T>(o: usize, w: usize, g: usize, cache: usize, lr: f64, eps: f64): void {
+  const gi = ld<T>(g + o);
+  const c = add<T>(ld<T>(cache + o), mul<T>(gi, gi));
+  st<T>(cache + o, c);
+  scaledStep<T>(o, w, gi, c, lr, eps);
 }
 
 /** cache += g²; w −= lr·g / (√cache + ε). */
 export function adagrad(len: i32, w: usize, g: usize, cache: usize, lr: f64, eps: f64): void {
-  for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
-    const gi = <f64>load<f32>(g + o);
-    const c = <f64>load<f32>(cache + o) + gi * gi;
-    store<f32>(cache + o, <f32>c);
-    store<f32>(w + o, <f32>(<f64>load<f32>(w + o) - lr * gi / (Math.sqrt(c) + eps)));
-  }
+  assert(len >= 0, "adagrad: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) adagradAt<v128>(o, w, g, cache, lr, eps);
+  for (; o < end; o += 4) adagradAt<f64>(o, w, g, cache, lr, eps);
+}
+
+// cache = ρ·cache + (1 − ρ)·g²
+// @ts-ignore: decorator
+@inline function rmspropAt<T>(o: usize, w: usize, g: usize, cache: usize, lr: f64, rho: f64, eps: f64): void {
+  const gi = ld<T>(g + o);
+  const c = add<T>(mul<T>(splat<T>(rho), ld<T>(cache + o)), mul<T>(mul<T>(splat<T>(1 - rho), gi), gi));
+  st<T>(cache + o, c);
+  scaledStep<T>(o, w, gi, c, lr, eps);
 }
 
 /** cache = ρ·cache + (1 − ρ)·g²; w −= lr·g / (√cache + ε). */
 export function rmsprop(len: i32, w: usize, g: usize, cache: usize, lr: f64, rho: f64, eps: f64): void {
-  for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
-    const gi = <f64>load<f32>(g + o);
-    const c = rho * <f64>load<f32>(cache + o) + (1 - rho) * gi * gi;
-    store<f32>(cache + o, <f32>c);
-    store<f32>(w + o, <f32>(<f64>load<f32>(w + o) - lr * gi / (Math.sqrt(c) + eps)));
-  }
+  assert(len >= 0, "rmsprop: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) rmspropAt<v128>(o, w, g, cache, lr, rho, eps);
+  for (; o < end; o += 4) rmspropAt<f64>(o, w, g, cache, lr, rho, eps);
+}
+
+// m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= lr·(m / bc1) / (√(v / bc2) + ε)
+// @ts-ignore: decorator
+@inline function adamAt<T>(o: usize, w: usize, g: usize, m: usize, v: usize, lr: f64, beta1: f64, beta2: f64,
+                           eps: f64, bc1: f64, bc2: f64): void {
+  const gi = ld<T>(g + o);
+  const mi = add<T>(mul<T>(splat<T>(beta1), ld<T>(m + o)), mul<T>(splat<T>(1 - beta1), gi));
+  const vi = add<T>(mul<T>(splat<T>(beta2), ld<T>(v + o)), mul<T>(mul<T>(splat<T>(1 - beta2), gi), gi));
+  st<T>(m + o, mi);
+  st<T>(v + o, vi);
+  const step = div<T>(mul<T>(splat<T>(lr), div<T>(mi, splat<T>(bc1))), add<T>(sqrt<T>(div<T>(vi, splat<T>(bc2))), splat<T>(eps)));
+  st<T>(w + o, sub<T>(ld<T>(w + o), step));
 }
 
 /**
- * m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= lr·(m·c1) / (√(v·c2) + ε),
- * with the bias corrections c1 = 1/(1 − β₁ᵗ), c2 = 1/(1 − β₂ᵗ) computed by the caller for the step's t.
+ * m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= lr·(m / bc1) / (√(v / bc2) + ε), with the bias corrections
+ * bc1 = 1 − β₁ᵗ and bc2 = 1 − β₂ᵗ computed by the caller for the step's t.
  */
 export function adam(len: i32, w: usize, g: usize, m: usize, v: usize, lr: f64, beta1: f64, beta2: f64, eps: f64,
-                     c1: f64, c2: f64): void {
-  for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
-    const gi = <f64>load<f32>(g + o);
-    const mi = beta1 * <f64>load<f32>(m + o) + (1 - beta1) * gi;
-    const vi = beta2 * <f64>load<f32>(v + o) + (1 - beta2) * gi * gi;
-    store<f32>(m + o, <f32>mi);
-    store<f32>(v + o, <f32>vi);
-    store<f32>(w + o, <f32>(<f64>load<f32>(w + o) - lr * (mi * c1) / (Math.sqrt(vi * c2) + eps)));
-  }
+                     bc1: f64, bc2: f64): void {
+  assert(len >= 0, "adam: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) adamAt<v128>(o, w, g, m, v, lr, beta1, beta2, eps, bc1, bc2);
+  for (; o < end; o += 4) adamAt<f64>(o, w, g, m, v, lr, beta1, beta2, eps, bc1, bc2);
 }

@@ -3,6 +3,8 @@
 import { rowAt } from "./common";
 
 function regressionLoss(absolute: bool, n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
+  assert(n >= 0 && c >= 1, "regressionLoss: need n >= 0 rows and c >= 1 outputs");
+  assert(cp == ((c + 3) & ~3), "regressionLoss: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2, ldt = <usize>c << 2;
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {

@@ -3,6 +3,7 @@
 
 /** λ·Σw², dw += 2λ·w (the cs231n convention). */
 export function l2Penalty(len: i32, w: usize, lambda: f64, dw: usize): f64 {
+  assert(len >= 0 && lambda >= 0, "l2Penalty: need len >= 0 and lambda >= 0");
   let sum: f64 = 0;
   const twoLambda = 2 * lambda;
   for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
@@ -15,6 +16,7 @@ export function l2Penalty(len: i32, w: usize, lambda: f64, dw: usize): f64 {
 
 /** λ·Σ|w|, dw += λ·sign(w), 0 at 0. */
 export function l1Penalty(len: i32, w: usize, lambda: f64, dw: usize): f64 {
+  assert(len >= 0 && lambda >= 0, "l1Penalty: need len >= 0 and lambda >= 0");
   let sum: f64 = 0;
   for (let o: usize = 0, end = <usize>len << 2; o < end; o += 4) {
     const wi = <f64>load<f32>(w + o);
@@ -27,6 +29,8 @@ export function l1Penalty(len: i32, w: usize, lambda: f64, dw: usize): f64 {
 
 /** Scales every class column of W (d×cp, first c columns) whose L2 norm exceeds limit down to norm limit. */
 export function maxNorm(d: i32, c: i32, cp: i32, w: usize, limit: f64): void {
+  assert(d >= 1 && c >= 1 && limit > 0, "maxNorm: need d >= 1, c >= 1 and limit > 0");
+  assert(cp == ((c + 3) & ~3), "maxNorm: cp must be c rounded up to a multiple of 4");
   const ldw = <usize>cp << 2;
   for (let j: usize = 0, end = <usize>c << 2; j < end; j += 4) {
     let sq: f64 = 0;

@@ -3,11 +3,14 @@
 import { classWeight, rowAt } from "./common";
 
 export function softmax(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, ds: usize): f64 {
+  assert(n >= 0 && c >= 1, "softmax: need n >= 0 rows and c >= 1 classes");
+  assert(cp == ((c + 3) & ~3), "softmax: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2, ldr = <usize>c << 2;
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
     const row = s + <usize>i * ldc, out = ds + <usize>i * ldc;
     const label = load<i32>(rowAt(y, 4, idx, i));
+    assert(<u32>label < <u32>c, "softmax: label out of range 0..c-1");
     const weight = <f64>classWeight(cw, label);
     let m = load<f32>(row);
     for (let j: usize = 4; j < ldr; j += 4) m = max(m, load<f32>(row + j));
@@ -25,6 +28,8 @@ export function softmax(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize,
 
 /** Probabilities only (predictProba): P[i, :] = softmax(S[i, :]), pad lanes zero. */
 export function softmaxProbabilities(n: i32, c: i32, cp: i32, s: usize, p: usize): void {
+  assert(n >= 0 && c >= 1, "softmaxProbabilities: need n >= 0 rows and c >= 1 classes");
+  assert(cp == ((c + 3) & ~3), "softmaxProbabilities: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2, ldr = <usize>c << 2;
   for (let i = 0; i < n; i++) {
     const row = s + <usize>i * ldc, out = p + <usize>i * ldc;

@@ -6,10 +6,11 @@ import type {
   GradientResult, LossKind, LossOptions, LossResult, Matrix, OptimizerConfig, OptimizerState, UpdateRule,
 } from "../types.js";
 import { LABEL_LOSSES, LOSSES, PENALTIES, UPDATE_RULES } from "../types.js";
-import type { LabelKernel, Ops, TargetKernel } from "./ops.js";
+import type { LabelKernel, LossSum, Ops, TargetKernel } from "./ops.js";
 import type { SimdLevel } from "../wasm/loader.js";
 import { resolveUpdate, stateArrays } from "./optimizer.js";
 import * as v from "../validate.js";
+import type { ThreadPool } from "../threads/pool.js";
 
 export interface Regularization {
   /** λ of λ·ΣW². */
@@ -30,16 +31,27 @@ export interface LinearLossResult {
 export class Backend {
   private disposed = false;
 
-  constructor(private readonly impl: Ops, readonly simd: SimdLevel | null) {}
+  /**
+   * `threadsFallback`: why this backend runs one thread although more were asked for (no SharedArrayBuffer,
+   * no cross-origin isolation, ...), else null.
+   */
+  constructor(private readonly impl: Ops, readonly simd: SimdLevel | null,
+              private readonly threadPool: ThreadPool | null = null, readonly threadsFallback: string | null = null) {}
 
   /** 'wasm' or 'reference'. */
   get name(): "wasm" | "reference" {
     return this.impl.name;
   }
 
-  /** Threads one call uses (1 until a threaded build is loaded). */
+  /** Threads a fit runs on: the caller and the pool's workers. */
   get threads(): number {
-    return 1;
+    return this.threadPool?.size ?? 1;
+  }
+
+  /** @internal The worker pool over this backend's shared memory, for the threaded training engine. */
+  get pool(): ThreadPool | null {
+    this.alive();
+    return this.threadPool;
   }
 
   /** @internal The primitives, for the training engine. */
@@ -51,13 +63,7 @@ export class Backend {
   /** S = X·W + b, N×C. */
   scores(X: Matrix, W: Matrix, b?: Float32Array | null): Matrix {
     this.alive();
-    v.matrixArg("X", X);
-    v.matrixArg("W", W);
-    checkProduct(X, W);
-    if (b != null) {
-      v.float32Array("b", b, W.cols);
-      v.allFinite("b", b);
-    }
+    checkModel(X, W, b);
     return this.impl.scores(X, W, b ?? null);
   }
 
@@ -70,7 +76,7 @@ export class Backend {
     this.alive();
     v.oneOf("kind", kind, LOSSES);
     v.matrixArg("S", S);
-    const { sum, dS } = this.dataLoss(kind, S, targets, opts);
+    const { sum, dS } = this.lossOf(kind, S, "S", targets, "targets", opts)(S);
     return { loss: sum / S.rows, dS };
   }
 
@@ -79,7 +85,9 @@ export class Backend {
     this.alive();
     v.matrixArg("X", X);
     v.matrixArg("dS", dS);
-    if (dS.rows !== X.rows) throw new RangeError(`X has ${X.rows} rows but dS has ${dS.rows}; they must match`);
+    if (dS.rows !== X.rows) {
+      throw new RangeError(`X is ${X.rows}×${X.cols} but dS is ${dS.rows}×${dS.cols}; they need the same number of rows`);
+    }
     return { dW: this.impl.weightGradient(X, dS, 1 / X.rows), db: this.impl.biasGradient(dS, 1 / X.rows) };
   }
 
@@ -117,11 +125,18 @@ export class Backend {
    */
   linearLoss(kind: LossKind, X: Matrix, W: Matrix, b: Float32Array | null, targets: Int32Array | Matrix,
              opts: LossOptions & Regularization = {}): LinearLossResult {
+    return this.linear(kind, X, W, b, targets, "targets", opts);
+  }
+
+  /** linearLoss, with the name the caller gave its targets (cs231n's functions call them `y`). */
+  private linear(kind: LossKind, X: Matrix, W: Matrix, b: Float32Array | null, targets: Int32Array | Matrix,
+                 targetsName: string, opts: LossOptions & Regularization): LinearLossResult {
     this.alive();
     v.oneOf("kind", kind, LOSSES);
     const l2 = v.nonNegative("l2", opts.l2 ?? 0), l1 = v.nonNegative("l1", opts.l1 ?? 0);
-    const S = this.scores(X, W, b);
-    const { sum, dS } = this.dataLoss(kind, S, targets, opts);
+    checkModel(X, W, b);
+    const loss = this.lossOf(kind, { rows: X.rows, cols: W.cols }, "X·W", targets, targetsName, opts);
+    const { sum, dS } = loss(this.impl.scores(X, W, b));
     const n = X.rows;
     const dW = this.impl.weightGradient(X, dS, 1 / n);
     let regLoss = 0;
@@ -133,14 +148,14 @@ export class Backend {
   /** cs231n `svm_loss_vectorized(W, X, y, reg)`: W is D×C, no bias, loss includes reg·ΣW². */
   svmLoss(W: Matrix, X: Matrix, y: Int32Array, reg: number, opts: Pick<LossOptions, "delta"> = {}): GradientResult {
     v.nonNegative("reg", reg);
-    const { loss, dW } = this.linearLoss("hinge", X, W, null, y, { delta: opts.delta, l2: reg });
+    const { loss, dW } = this.linear("hinge", X, W, null, y, "y", { delta: opts.delta, l2: reg });
     return { loss, dW };
   }
 
   /** cs231n `softmax_loss_vectorized(W, X, y, reg)`. */
   softmaxLoss(W: Matrix, X: Matrix, y: Int32Array, reg: number): GradientResult {
     v.nonNegative("reg", reg);
-    const { loss, dW } = this.linearLoss("softmax", X, W, null, y, { l2: reg });
+    const { loss, dW } = this.linear("softmax", X, W, null, y, "y", { l2: reg });
     return { loss, dW };
   }
 
@@ -167,6 +182,7 @@ export class Backend {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.threadPool?.dispose();
     this.impl.dispose();
   }
 
@@ -178,19 +194,36 @@ export class Backend {
     if (this.disposed) throw new Error(`this ${this.impl.name} backend has been disposed`);
   }
 
-  private dataLoss(kind: LossKind, S: Matrix, targets: Int32Array | Matrix, opts: LossOptions) {
+  /**
+   * Checks a loss's targets and options against scores of the given shape, before any kernel runs, and returns
+   * the data loss of such scores.
+   */
+  private lossOf(kind: LossKind, shape: Shape, scoresName: string, targets: Int32Array | Matrix, targetsName: string,
+                 opts: LossOptions): (S: Matrix) => LossSum {
     if (LABEL_LOSSES.includes(kind)) {
-      const y = v.labels("targets", targets, S.rows, S.cols);
+      const y = v.labels(targetsName, targets, shape.rows, shape.cols);
       const delta = v.finiteNumber("delta", opts.delta ?? 1);
-      const cw = opts.classWeight === undefined ? null : classWeights(opts.classWeight, S.cols);
-      return this.impl.labelLoss(kind as LabelKernel, S, y, delta, cw);
+      const cw = opts.classWeight === undefined ? null : classWeights(opts.classWeight, shape.cols);
+      return (S) => this.impl.labelLoss(kind as LabelKernel, S, y, delta, cw);
     }
-    return this.impl.targetLoss(kind as TargetKernel, S, targetMatrix(kind as TargetKernel, S, targets));
+    const T = targetMatrix(kind as TargetKernel, shape, scoresName, targets, targetsName);
+    return (S) => this.impl.targetLoss(kind as TargetKernel, S, T);
   }
 }
 
-function checkProduct(X: Matrix, W: Matrix): void {
-  if (X.cols !== W.rows) throw new RangeError(`X has ${X.cols} columns but W has ${W.rows} rows; they must match`);
+type Shape = Pick<Matrix, "rows" | "cols">;
+
+/** The arguments of S = X·W + b. */
+function checkModel(X: Matrix, W: Matrix, b: Float32Array | null | undefined): void {
+  v.matrixArg("X", X);
+  v.matrixArg("W", W);
+  if (X.cols !== W.rows) {
+    throw new RangeError(`X is ${X.rows}×${X.cols} but W is ${W.rows}×${W.cols}; X's columns must equal W's rows`);
+  }
+  if (b != null) {
+    v.float32Array("b", b, W.cols);
+    v.allFinite("b", b);
+  }
 }
 
 function classWeights(value: ArrayLike<number>, classes: number): Float32Array {
@@ -204,9 +237,9 @@ function classWeights(value: ArrayLike<number>, classes: number): Float32Array {
 }
 
 /** The target matrix of a target loss, with its values checked; logistic also takes labels (made one-hot). */
-function targetMatrix(kind: TargetKernel, S: Matrix, targets: Int32Array | Matrix): Matrix {
+function targetMatrix(kind: TargetKernel, S: Shape, scoresName: string, targets: Int32Array | Matrix, name: string): Matrix {
   if (kind === "logistic" && targets instanceof Int32Array) {
-    v.labels("targets", targets, S.rows, Math.max(S.cols, 2));
+    v.labels(name, targets, S.rows, Math.max(S.cols, 2));
     const T = new Float32Array(S.rows * S.cols);
     targets.forEach((label, i) => {
       if (S.cols === 1) T[i] = label;
@@ -214,13 +247,13 @@ function targetMatrix(kind: TargetKernel, S: Matrix, targets: Int32Array | Matri
     });
     return { rows: S.rows, cols: S.cols, data: T };
   }
-  const T = v.matrixArg("targets", targets);
-  v.sameShape("targets", T, "S", S);
+  const T = v.matrixArg(name, targets);
+  v.sameShape(name, T, scoresName, S);
   const allowed = kind === "logistic" ? "in [0, 1]" : kind === "attribute-hinge" ? "−1 or +1" : null;
   if (allowed) {
     T.data.forEach((t, e) => {
       const ok = kind === "logistic" ? t >= 0 && t <= 1 : t === 1 || t === -1;
-      if (!ok) throw new RangeError(`targets[${e}] = ${t}: ${kind} targets must be ${allowed}`);
+      if (!ok) throw new RangeError(`${name}[${e}] = ${t}: ${kind} targets must be ${allowed}`);
     });
   }
   return T;

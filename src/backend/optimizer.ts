@@ -26,6 +26,7 @@ export const STATE_FIELDS: Record<UpdateRule, readonly ("velocity" | "cache" | "
 /** Validated hyper-parameters with defaults filled in; for Adam, the t of this step (state.t + 1). */
 export function resolveUpdate(rule: UpdateRule, config: OptimizerConfig, state: OptimizerState): UpdateHyper {
   if (typeof config !== "object" || config === null) throw new TypeError(`config must be an object, got ${v.describe(config)}`);
+  if (typeof state !== "object" || state === null) throw new TypeError(`state must be an object, got ${v.describe(state)}`);
   const d = OPTIMIZER_DEFAULTS;
   const t = state.t ?? 0;
   if (rule === "adam") v.dimension("state.t", t, 0);
@@ -40,14 +41,18 @@ export function resolveUpdate(rule: UpdateRule, config: OptimizerConfig, state: 
   };
 }
 
-/** The rule's state arrays, created zero-filled in `state` where missing, checked where handed in. */
+/**
+ * The rule's state arrays, checked where handed in and then created zero-filled in `state` where missing (all
+ * checks first, so that a call that throws leaves `state` as it was).
+ */
 export function stateArrays(rule: UpdateRule, state: OptimizerState, length: number): StateArrays {
   if (typeof state !== "object" || state === null) throw new TypeError(`state must be an object, got ${v.describe(state)}`);
-  return STATE_FIELDS[rule].map((field) => {
+  const fields = STATE_FIELDS[rule];
+  for (const field of fields) {
     const have = state[field];
-    if (have === undefined) return (state[field] = new Float32Array(length));
+    if (have === undefined) continue;
     v.float32Array(`state.${field}`, have, length);
     v.allFinite(`state.${field}`, have);
-    return have;
-  });
+  }
+  return fields.map((field) => (state[field] ??= new Float32Array(length)));
 }

@@ -1,6 +1,7 @@
 import type { Matrix, UpdateRule } from "../types.js";
 import type { LabelKernel, LossSum, Ops, StateArrays, TargetKernel, UpdateHyper } from "./ops.js";
 import type { Kernels } from "../wasm/loader.js";
+import type { KernelExports } from "../wasm/abi.js";
 import { padCols, readMatrix, withScope } from "../wasm/scope.js";
 
 /**
@@ -100,21 +101,28 @@ export class WasmOps implements Ops {
     withScope(this.heap, (sc) => {
       const len = w.length, pw = sc.f32(w), pg = sc.f32(g);
       const ps = state.map((s) => sc.f32(s));
-      const [s0 = 0, s1 = 0] = ps;
-      const lr = h.learningRate;
-      switch (rule) {
-        case "sgd": this.k.sgd(len, pw, pg, lr); break;
-        case "momentum": this.k.momentum(len, pw, pg, s0, lr, h.momentum); break;
-        case "nesterov": this.k.nesterov(len, pw, pg, s0, lr, h.momentum); break;
-        case "adagrad": this.k.adagrad(len, pw, pg, s0, lr, h.epsilon); break;
-        case "rmsprop": this.k.rmsprop(len, pw, pg, s0, lr, h.decayRate, h.epsilon); break;
-        case "adam": this.k.adam(len, pw, pg, s0, s1, lr, h.beta1, h.beta2, h.epsilon,
-          1 / (1 - h.beta1 ** h.t), 1 / (1 - h.beta2 ** h.t)); break;
-      }
+      updateKernel(this.k, rule, len, pw, pg, ps[0] ?? 0, ps[1] ?? 0, h);
       w.set(this.heap.f32(pw, len));
       state.forEach((s, i) => s.set(this.heap.f32(ps[i]!, s.length)));
     });
   }
 
   dispose(): void {}
+}
+
+/**
+ * Runs one update-rule kernel on resident buffers: `len` f32 values at w, g and the rule's state arrays s0, s1
+ * (STATE_FIELDS order; 0 when unused). Shared by WasmOps and the training engine.
+ */
+export function updateKernel(k: KernelExports, rule: UpdateRule, len: number, w: number, g: number, s0: number,
+                             s1: number, h: UpdateHyper): void {
+  const lr = h.learningRate;
+  switch (rule) {
+    case "sgd": return k.sgd(len, w, g, lr);
+    case "momentum": return k.momentum(len, w, g, s0, lr, h.momentum);
+    case "nesterov": return k.nesterov(len, w, g, s0, lr, h.momentum);
+    case "adagrad": return k.adagrad(len, w, g, s0, lr, h.epsilon);
+    case "rmsprop": return k.rmsprop(len, w, g, s0, lr, h.decayRate, h.epsilon);
+    case "adam": return k.adam(len, w, g, s0, s1, lr, h.beta1, h.beta2, h.epsilon, 1 - h.beta1 ** h.t, 1 - h.beta2 ** h.t);
+  }
 }

@@ -8,6 +8,13 @@ export interface KernelExports {
   scores(n: number, d: number, cp: number, x: Ptr, xStride: number, idx: Ptr, w: Ptr, b: Ptr, s: Ptr): void;
   weightGradient(n: number, d: number, cp: number, x: Ptr, xStride: number, idx: Ptr, ds: Ptr, scale: number, dw: Ptr): void;
   biasGradient(n: number, cp: number, ds: Ptr, scale: number, db: Ptr): void;
+  /**
+   * One step's forward and backward pass, fused per 3-row block (assembly/README.md "Fused step"): writes S, dS,
+   * dW = scale·Xᵀ·dS and db = scale·Σ dS, and returns Σ w_i·L_i. `loss` is the index of the loss in LOSSES;
+   * `targets` holds i32 labels (losses 0–2) or n×c f32 target rows (3–6).
+   */
+  fusedStep(loss: number, n: number, d: number, c: number, cp: number, x: Ptr, xStride: number, idx: Ptr, targets: Ptr,
+            cw: Ptr, delta: number, w: Ptr, b: Ptr, s: Ptr, ds: Ptr, scale: number, dw: Ptr, db: Ptr): number;
 
   hinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, delta: number, ds: Ptr): number;
   squaredHinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, delta: number, ds: Ptr): number;
@@ -28,8 +35,46 @@ export interface KernelExports {
   nesterov(len: number, w: Ptr, g: Ptr, velocity: Ptr, lr: number, mu: number): void;
   adagrad(len: number, w: Ptr, g: Ptr, cache: Ptr, lr: number, eps: number): void;
   rmsprop(len: number, w: Ptr, g: Ptr, cache: Ptr, lr: number, rho: number, eps: number): void;
+  /** bc1 = 1 − β₁ᵗ, bc2 = 1 − β₂ᵗ: the bias corrections of the step's t. */
   adam(len: number, w: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number,
-       c1: number, c2: number): void;
+       bc1: number, bc2: number): void;
+
+  // Sparse rows (CSR, i32 indptr/indices, f32 values) and row-sparse updates: assembly/kernels/sparse.ts.
+  touchedRows(n: number, indptr: Ptr, indices: Ptr, idx: Ptr, y: Ptr, mark: Ptr, rows: Ptr): number;
+  clearMarks(count: number, rows: Ptr, mark: Ptr): void;
+  sparseScores(n: number, cp: number, indptr: Ptr, indices: Ptr, values: Ptr, idx: Ptr, w: Ptr, b: Ptr, s: Ptr): void;
+  sparseWeightGradient(n: number, cp: number, indptr: Ptr, indices: Ptr, values: Ptr, idx: Ptr, ds: Ptr, scale: number,
+                       mark: Ptr, count: number, g: Ptr): void;
+  catchUp(count: number, len: number, rows: Ptr, w: Ptr, last: Ptr, now: number, decay: number, shrink: number): void;
+  penaltyRows(count: number, len: number, rows: Ptr, w: Ptr, l2: number, l1: number, g: Ptr): number;
+  gatherRows(count: number, len: number, rows: Ptr, src: Ptr, dst: Ptr): void;
+  scatterRows(count: number, len: number, rows: Ptr, src: Ptr, dst: Ptr): void;
+  sgdRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, lr: number): void;
+  momentumRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, velocity: Ptr, lr: number, mu: number): void;
+  nesterovRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, velocity: Ptr, lr: number, mu: number): void;
+  adagradRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, cache: Ptr, lr: number, eps: number): void;
+  rmspropRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, cache: Ptr, lr: number, rho: number, eps: number): void;
+  adamRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number,
+           beta2: number, eps: number, bc1: number, bc2: number): void;
+
+  // Hierarchical softmax: assembly/kernels/hsoftmax.ts.
+  hsmLoss(n: number, d: number, dp: number, x: Ptr, xStride: number, idx: Ptr, y: Ptr, cw: Ptr, v: Ptr, b: Ptr,
+          pathStart: Ptr, pathNode: Ptr, pathBit: Ptr, mark: Ptr, scale: number, count: number, g: Ptr, gb: Ptr): number;
+  hsmNodeScores(n: number, d: number, dp: number, m: number, x: Ptr, xStride: number, idx: Ptr, v: Ptr, b: Ptr, s: Ptr): void;
+  hsmProbabilities(n: number, c: number, cp: number, s: Ptr, children: Ptr, logp: Ptr, log: number, p: Ptr): void;
+
+  // Image features and k-means: assembly/kernels/{hog,color,kmeans}.ts. u8 ≠ 0: the images are bytes, else f32.
+  hog(n: number, h: number, w: number, c: number, src: Ptr, u8: number, scale: number, cell: number, bins: number,
+      dirs: Ptr, norm: number, planes: Ptr, binRow: Ptr, magRow: Ptr, hist: Ptr, out: Ptr): void;
+  colorHistogram(n: number, pixels: number, c: number, src: Ptr, u8: number, bins: number, out: Ptr): void;
+  nearest(n: number, d: number, k: number, kp: number, x: Ptr, xStride: number, idx: Ptr, ct: Ptr, bias: Ptr,
+          tile: number, s: Ptr, labels: Ptr): void;
+
+  copy(dst: Ptr, src: Ptr, bytes: number): void;
+  /** threshold = ⌊p·2³²⌋ (a u32), scale = 1/(1 − p); out is n×d with row stride d. */
+  gatherDropout(n: number, d: number, x: Ptr, xStride: number, idx: Ptr, threshold: number, scale: number, seed: number,
+                out: Ptr): void;
+  perturb(rows: number, c: number, cp: number, w: Ptr, out: Ptr, sigma: number, seed: number): void;
 
   heapBase(): number;
 }

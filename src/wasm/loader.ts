@@ -9,7 +9,7 @@
  */
 import type { KernelExports } from "./abi.js";
 import { WasmMemory } from "./memory.js";
-import { PLAIN, SIMD, RELAXED } from "./binaries.generated.js";
+import { PLAIN, SIMD, RELAXED, SIMD_THREADS, RELAXED_THREADS } from "./binaries.generated.js";
 
 export type SimdLevel = "relaxed" | "simd" | "none";
 export const SIMD_LEVELS: readonly SimdLevel[] = ["relaxed", "simd", "none"];
@@ -32,17 +32,23 @@ export function supportedSimd(): SimdLevel[] {
   return levels;
 }
 
-const base64ToBytes = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+export const base64ToBytes = (b64: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 
-const modules = new Map<SimdLevel, Promise<WebAssembly.Module>>();
+const modules = new Map<string, Promise<WebAssembly.Module>>();
 
-/** The compiled module of a build (cached: compiling once per page or process is enough). */
-export function kernelModule(level: SimdLevel): Promise<WebAssembly.Module> {
-  let module = modules.get(level);
+/**
+ * The compiled module of a build (cached: compiling once per page or process is enough). `threaded`: the build
+ * that imports a shared memory (src/threads/); it exists for the SIMD levels only.
+ */
+export function kernelModule(level: SimdLevel, threaded = false): Promise<WebAssembly.Module> {
+  const key = threaded ? `${level}-threads` : level;
+  let module = modules.get(key);
   if (!module) {
-    const b64 = level === "relaxed" ? RELAXED : level === "simd" ? SIMD : PLAIN;
+    if (threaded && level === "none") throw new RangeError("simd: the threaded builds need WebAssembly SIMD");
+    const b64 = threaded ? (level === "relaxed" ? RELAXED_THREADS : SIMD_THREADS)
+      : level === "relaxed" ? RELAXED : level === "simd" ? SIMD : PLAIN;
     module = WebAssembly.compile(base64ToBytes(b64));
-    modules.set(level, module);
+    modules.set(key, module);
   }
   return module;
 }
@@ -58,15 +64,26 @@ export interface Kernels {
   readonly exports: KernelExports;
   readonly heap: WasmMemory;
   readonly simd: SimdLevel;
+  /** The compiled build, which worker threads instantiate over the same (shared) memory. */
+  readonly module: WebAssembly.Module;
 }
 
-export async function loadKernels(requested?: SimdLevel): Promise<Kernels> {
+/** `shared`: a shared memory to run the threaded build over (src/threads/memory.ts makes one). */
+export async function loadKernels(requested?: SimdLevel, shared?: WebAssembly.Memory): Promise<Kernels> {
   const available = supportedSimd();
   if (requested && !available.includes(requested)) {
     throw new RangeError(`simd: '${requested}' is not supported by this engine (it supports ${available.join(", ")})`);
   }
   const simd = requested ?? available[0]!;
-  const memory = new WebAssembly.Memory({ initial: 1 });
+  return instantiateKernels(await kernelModule(simd, shared !== undefined), simd, shared);
+}
+
+/**
+ * Instantiates a kernel module over a fresh memory. Its `abort` turns a failed assert (debug build) into an
+ * Error that names the message, file and line, instead of a bare `RuntimeError: unreachable`.
+ */
+export async function instantiateKernels(module: WebAssembly.Module, simd: SimdLevel,
+                                         memory = new WebAssembly.Memory({ initial: 1 })): Promise<Kernels> {
   const imports = {
     env: {
       memory,
@@ -75,7 +92,7 @@ export async function loadKernels(requested?: SimdLevel): Promise<Kernels> {
       },
     },
   };
-  const instance = await WebAssembly.instantiate(await kernelModule(simd), imports);
+  const instance = await WebAssembly.instantiate(module, imports);
   const exports = instance.exports as unknown as KernelExports;
-  return { exports, heap: new WasmMemory(memory, exports.heapBase()), simd };
+  return { exports, heap: new WasmMemory(memory, exports.heapBase()), simd, module };
 }

@@ -108,6 +108,14 @@ export class WasmMemory {
     return new Uint32Array(this.memory.buffer, ptr >>> 0, length);
   }
 
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr >>> 0, length);
+  }
+
+  u16(ptr: number, length: number): Uint16Array {
+    return new Uint16Array(this.memory.buffer, ptr >>> 0, length);
+  }
+
   bytes(ptr: number, length: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, ptr >>> 0, length);
   }

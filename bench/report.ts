@@ -1,0 +1,158 @@
+// The bench's outputs: a markdown report (tables with ratios), the raw JSON, and an SVG bar chart of GFLOP/s.
+import type { KernelRow } from "./kernels.js";
+import type { EpochRow } from "./epoch.js";
+import type { MemoryReport } from "./memory.js";
+
+export interface Environment {
+  date: string;
+  mode: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  /** Load averages (1, 5, 15 min) when the run started and ended: the machine is shared. */
+  loadBefore: number[];
+  loadAfter: number[];
+  peer: string;
+  builds: string[];
+  seconds: number;
+}
+
+export interface Results {
+  env: Environment;
+  kernels: KernelRow[];
+  epochs: EpochRow[];
+  memory: MemoryReport | null;
+}
+
+export const PEER = "tfjs-wasm";
+export const REFERENCE = "reference";
+
+const gflops = (flop: number | null, ms: number): number | null => (flop === null ? null : flop / ms / 1e6);
+const fmt = (x: number | null, digits = 1): string => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(digits));
+const ratio = (other: number | undefined, ms: number): string => (other === undefined ? "—" : `${(other / ms).toFixed(1)}×`);
+const err = (e: number | null): string => (e === null ? "—" : e === 0 ? "0" : e.toExponential(1));
+const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(4));
+
+/** Reference and peer kernels carry the name without " fused"/" unfused". */
+const baseKernel = (kernel: string): string => kernel.replace(/ (un)?fused$/, "");
+
+function kernelTable(rows: KernelRow[], shape: string): string[] {
+  const find = (backend: string, kernel: string): number | undefined =>
+    rows.find((r) => r.backend === backend && r.shape === shape && r.kernel === baseKernel(kernel))?.ms;
+  const lines = [
+    `| kernel | backend | median ms | GFLOP/s | vs ${PEER} | vs reference | max rel err |`,
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of rows.filter((row) => row.shape === shape)) {
+    lines.push(`| ${r.kernel} | ${r.backend} | ${ms(r.ms)} | ${fmt(gflops(r.flop, r.ms))} | ${r.backend === PEER ? "—" : ratio(find(PEER, r.kernel), r.ms)} | ${r.backend === REFERENCE ? "—" : ratio(find(REFERENCE, r.kernel), r.ms)} | ${err(r.error)} |`);
+  }
+  return lines;
+}
+
+function epochTable(rows: EpochRow[]): string[] {
+  const lines = [
+    `| epoch | backend | median ms | runs | GFLOP/s | vs ${PEER} | vs reference | max rel err of W, b |`,
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of rows) {
+    const find = (backend: string): number | undefined => rows.find((o) => o.config === r.config && o.backend === backend)?.ms;
+    lines.push(`| ${r.config} | ${r.backend} | ${ms(r.ms)} | ${r.reps} | ${fmt(gflops(r.flop, r.ms))} | ${r.backend === PEER ? "—" : ratio(find(PEER), r.ms)} | ${r.backend === REFERENCE ? "—" : ratio(find(REFERENCE), r.ms)} | ${err(r.error)} |`);
+  }
+  return lines;
+}
+
+/** Adam's update (W and b) per epoch, from the kernel rows at the CIFAR batch shape, as a share of the epoch. */
+function updateShare(res: Results, build: string): string | null {
+  const update = res.kernels.find((r) => r.backend === build && r.shape === "cifar_batch" && r.kernel === "update adam");
+  const epoch = res.epochs.find((r) => r.backend === build && r.config === "softmax + adam");
+  if (!update || !epoch) return null;
+  const perEpoch = update.ms * 50;
+  return `Adam's update on ${build}: ${perEpoch.toFixed(2)} ms per epoch (50 steps × ${update.ms.toFixed(3)} ms, W only; b is 12 values) = ${(100 * perEpoch / epoch.ms).toFixed(1)}% of the softmax + adam epoch.`;
+}
+
+export function markdown(res: Results): string {
+  const { env } = res;
+  const out = [
+    "# simdlinear benchmark",
+    "",
+    `${env.date}, ${env.mode} run (${env.seconds.toFixed(0)} s): Node ${env.node}, ${env.cpu}, one thread. Builds: ${env.builds.join(", ")}. Peer: ${env.peer}.`,
+    `Load average (1/5/15 min) ${env.loadBefore.map((l) => l.toFixed(2)).join(" / ")} at the start and ${env.loadAfter.map((l) => l.toFixed(2)).join(" / ")} at the end, on ${env.cores} shared cores:`,
+    "absolute times are noisy; ratios come from rows measured side by side (epochs round-robin).",
+    "",
+    "GFLOP/s counts 2·N·D·C per GEMM and 4·N·D·C per step or epoch step (C = 10 classes, not the padded 12).",
+    "`vs X` is X's median time over this row's (higher is better for this row). Errors are ‖out − ref‖∞ / ‖ref‖∞",
+    "against the float64 reference (and |Δ|/|ref| of the loss sum); for epochs, of W and b after one epoch.",
+    "",
+    "## Epoch at the CIFAR-10 shape (N = 10,000, D = 3,072, C = 10, batch 200)",
+    "",
+    ...epochTable(res.epochs),
+    "",
+  ];
+  const shares = (env.builds.map((b) => updateShare(res, b)).filter((s) => s !== null) as string[]);
+  if (shares.length) out.push(...shares.map((s) => `- ${s}`), "");
+  if (res.memory) {
+    const m = res.memory, mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+    out.push("## Memory during fit", "",
+      `Our ${m.build} epoch (softmax + adam, ${m.epochs} epochs) in a process of its own: dataset ${mb(m.datasetBytes)} ` +
+      `(X, labels, order); RSS before the data ${mb(m.rssBase)}, peak RSS while training ${mb(m.rssPeak)}; wasm memory ` +
+      `${mb(m.wasmBytes)}. Training overhead beyond the dataset: ${mb(m.rssPeak - m.rssBase - m.datasetBytes)} ` +
+      "(the JS copy of the data is released before training: the bench stages X in wasm memory once).", "");
+  }
+  for (const shape of [...new Set(res.kernels.map((r) => r.shape))]) {
+    out.push(`## Kernels at ${shape}`, "", ...kernelTable(res.kernels, shape), "");
+  }
+  return out.join("\n");
+}
+
+const COLORS: Record<string, string> = {
+  "wasm-relaxed": "#1b5e20", "wasm-simd": "#43a047", "wasm-none": "#a5d6a7",
+  [REFERENCE]: "#9e9e9e", [PEER]: "#e65100", "tfjs-wasm, Xᵀ up front": "#ffb74d", "plain-js": "#5c6bc0",
+};
+
+/**
+ * Grouped bars: the softmax step (forward + backward) at each kernel shape, and the softmax + sgd epoch, in
+ * GFLOP/s per backend. Hand-written SVG (no dependency, no browser).
+ */
+export function chart(res: Results): string {
+  const groups: { label: string; bars: { backend: string; value: number }[] }[] = [];
+  for (const shape of [...new Set(res.kernels.map((r) => r.shape))]) {
+    const bars = res.kernels
+      .filter((r) => r.shape === shape && (r.kernel === "step softmax fused" || r.kernel === "step softmax"))
+      .map((r) => ({ backend: r.backend, value: gflops(r.flop, r.ms)! }));
+    groups.push({ label: `step, ${shape}`, bars });
+  }
+  const epochBars = res.epochs.filter((r) => r.config === "softmax + sgd" && !r.backend.includes("unfused"))
+    .map((r) => ({ backend: r.backend, value: gflops(r.flop, r.ms)! }));
+  if (epochBars.length) groups.push({ label: "epoch, CIFAR-10", bars: epochBars });
+  const max = Math.max(1, ...groups.flatMap((g) => g.bars.map((b) => b.value)));
+  const barW = 22, gap = 30, left = 60, top = 40, height = 300;
+  const width = left + groups.reduce((w, g) => w + g.bars.length * barW + gap, 0) + 200;
+  const y = (v: number): number => top + height - (v / max) * height;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + height + 70}" font-family="sans-serif" font-size="11">`,
+    `<text x="${left}" y="20" font-size="14">softmax step and epoch, GFLOP/s (4·N·D·C per step; one thread; ${res.env.date})</text>`,
+    `<line x1="${left}" y1="${top + height}" x2="${width - 200}" y2="${top + height}" stroke="#000"/>`,
+  ];
+  for (let t = 0; t <= 5; t++) {
+    const v = (max * t) / 5;
+    parts.push(`<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(0)}</text>`,
+      `<line x1="${left}" y1="${y(v)}" x2="${width - 200}" y2="${y(v)}" stroke="#eee"/>`);
+  }
+  let x = left + gap / 2;
+  for (const g of groups) {
+    const start = x;
+    for (const b of g.bars) {
+      parts.push(`<rect x="${x}" y="${y(b.value)}" width="${barW - 2}" height="${top + height - y(b.value)}" fill="${COLORS[b.backend] ?? "#000"}"><title>${b.backend}: ${b.value.toFixed(2)} GFLOP/s</title></rect>`,
+        `<text x="${x + barW / 2 - 1}" y="${y(b.value) - 3}" text-anchor="middle" font-size="9">${b.value >= 10 ? b.value.toFixed(0) : b.value.toFixed(1)}</text>`);
+      x += barW;
+    }
+    parts.push(`<text x="${(start + x) / 2}" y="${top + height + 16}" text-anchor="middle">${g.label}</text>`);
+    x += gap;
+  }
+  const legend = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.backend)))];
+  legend.forEach((backend, i) => parts.push(
+    `<rect x="${width - 190}" y="${top + i * 18}" width="12" height="12" fill="${COLORS[backend] ?? "#000"}"/>`,
+    `<text x="${width - 172}" y="${top + i * 18 + 10}">${backend}</text>`));
+  parts.push("</svg>");
+  return parts.join("\n") + "\n";
+}

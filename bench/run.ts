@@ -1,0 +1,91 @@
+/**
+ * `npm run bench` (quick, under 2 minutes) and `npm run bench:full`: every kernel on every build, the reference
+ * and tfjs-wasm at the BENCH_SHAPES shapes; one epoch at the CIFAR-10 shape by every contender; peak memory of
+ * our training. Writes bench/results/{latest.md, latest.json, gflops.svg} and prints the markdown.
+ * Node 20 needs --experimental-wasm-relaxed-simd for the relaxed build (the npm scripts pass it).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { loadKernels, supportedSimd, type Kernels } from "../src/wasm/loader.js";
+import { BENCH_SHAPES } from "../test/shapes.js";
+import { benchKernels } from "./kernels.js";
+import {
+  batchesOf, benchEpochs, epochData, LEARNING_RATE, ourTrainer, PlainJsTrainer, ReferenceTrainer, ResidentData,
+  type Contender,
+} from "./epoch.js";
+import { initTfjs, tfjsEpoch } from "./tfjs.js";
+import { chart, markdown, PEER, REFERENCE, type Results } from "./report.js";
+import type { MemoryReport } from "./memory.js";
+import type { Mode } from "./timing.js";
+
+const RESULTS = "bench/results";
+const REPS: Record<Mode, { fast: number; slow: number }> = { quick: { fast: 5, slow: 1 }, full: { fast: 11, slow: 3 } };
+
+const log = (line: string): void => void process.stderr.write(line + "\n");
+
+/** Our peak memory, measured in a child process with nothing else loaded. */
+function memoryReport(build: string): MemoryReport | null {
+  try {
+    const out = execFileSync(process.execPath, [...process.execArgv, "--expose-gc", "bench/memory.ts", build], { encoding: "utf8" });
+    return JSON.parse(out.trim().split("\n").pop()!) as MemoryReport;
+  } catch (e) {
+    log(`memory measurement failed: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const mode: Mode = process.argv.includes("--full") ? "full" : "quick";
+  const started = performance.now(), loadBefore = loadavg();
+  const levels = supportedSimd();
+  if (!levels.includes("relaxed")) log("relaxed SIMD is not available: run with --experimental-wasm-relaxed-simd (npm run bench does)");
+  const builds: [string, Kernels][] = [];
+  for (const level of levels) builds.push([`wasm-${level}`, await loadKernels(level)]);
+  const peer = await initTfjs();
+  log(`bench (${mode}): builds ${builds.map(([b]) => b).join(", ")}; ${peer}`);
+
+  log("memory of our training (child process)");
+  const memory = memoryReport(levels[0]!);
+
+  log("kernels");
+  const kernels = benchKernels(BENCH_SHAPES, builds, mode, log);
+
+  log("epochs");
+  const data = epochData(10_000, 3072, 10, 200);
+  const residents = builds.map(([name, k]) => [name, new ResidentData(k, data)] as const);
+  const batches = batchesOf(data);
+  const contenders: Contender[] = [
+    ...residents.map(([backend, resident]): Contender => ({ backend, slow: false, make: (c) => ourTrainer(resident, c) })),
+    { backend: `${residents[0]![0]} unfused`, slow: false, make: (c) => ourTrainer(residents[0]![1], c, false) },
+    { backend: REFERENCE, slow: true, make: (c) => new ReferenceTrainer(data, c) },
+    ...[false, true].map((transposed): Contender => ({
+      backend: transposed ? `${PEER}, Xᵀ up front` : PEER,
+      slow: true,
+      make: (c) => tfjsEpoch(data.X, data.y, data.classes, batches, data.W0, data.b0, c.loss, c.rule, LEARNING_RATE[c.rule], transposed),
+    })),
+    { backend: "plain-js", slow: true, make: (c) => new PlainJsTrainer(data, c) },
+  ];
+  const epochs = benchEpochs(data, contenders, REPS[mode], log);
+  for (const [, resident] of residents) resident.dispose();
+
+  const results: Results = {
+    env: {
+      date: new Date().toISOString().slice(0, 16).replace("T", " "), mode, node: process.versions.node,
+      cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadBefore, loadAfter: loadavg(), peer,
+      builds: builds.map(([b]) => b), seconds: (performance.now() - started) / 1e3,
+    },
+    kernels, epochs, memory,
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  const report = markdown(results);
+  const json = JSON.stringify(results, null, 1);
+  writeFileSync(join(RESULTS, "latest.md"), report);
+  writeFileSync(join(RESULTS, "latest.json"), json);
+  writeFileSync(join(RESULTS, `${mode}-${results.env.date.replace(/[ :]/g, "-")}.json`), json);
+  writeFileSync(join(RESULTS, "gflops.svg"), chart(results));
+  process.stdout.write(report + "\n");
+}
+
+await main();

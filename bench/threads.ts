@@ -1,0 +1,123 @@
+// Threads bench: one CIFAR-shaped epoch (N = 10 000, D = 3072, C = 10) on 1 and 2 threads, side by side,
+// and numpy + OpenBLAS on the same epoch when python3 has numpy.
+//   node --import tsx bench/threads.ts [--epochs 5]
+// The 1- and 2-thread engines run their epochs alternately, so that a change of machine load hits both.
+import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
+import { init, type Backend, type LossKind, type UpdateRule } from "../src/index.js";
+import { Rng } from "../src/data/rng.js";
+import { createEngine, type TrainingEngine } from "../src/train/engine.js";
+import { ThreadedStep } from "../src/threads/step.js";
+import { padCols } from "../src/wasm/scope.js";
+import type { WasmOps } from "../src/backend/wasm-ops.js";
+
+const N = 10_000, D = 3072, C = 10;
+const epochsArg = process.argv.indexOf("--epochs");
+const EPOCHS = epochsArg > 0 ? Number(process.argv[epochsArg + 1]) : 5;
+
+const rng = new Rng(1);
+const X = { rows: N, cols: D, data: Float32Array.from({ length: N * D }, () => rng.normal()) };
+const y = Int32Array.from({ length: N }, () => rng.int(C));
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const load = (): string => loadavg().map((l) => l.toFixed(2)).join(" ");
+
+function engineFor(backend: Backend, loss: LossKind, rule: UpdateRule, batchSize: number): TrainingEngine {
+  const engine = createEngine(backend, {
+    loss, d: D, c: C, delta: 1, classWeight: null, l2: 1e-4, l1: 0, rule, batchSize, inputDropout: 0,
+    hyper: { decayRate: 0.99, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  });
+  engine.load("train", X, y);
+  return engine;
+}
+
+function epoch(engine: TrainingEngine, batch: number, shuffle: Rng): number {
+  const started = performance.now();
+  engine.shuffle(shuffle);
+  for (let start = 0; start < N; start += batch) {
+    engine.gradient(start, Math.min(batch, N - start), start);
+    engine.update(1e-3, 0.9);
+  }
+  return performance.now() - started;
+}
+
+const one = await init();
+const two = await init({ threads: 2 });
+console.log(`simdlinear threads bench: N=${N} D=${D} C=${C}, ${EPOCHS} epochs each, simd=${one.simd}, load ${load()}`);
+console.log("loss     rule  batch  1 thread ms/epoch  2 threads ms/epoch  speed-up");
+for (const batch of [200, 32]) {
+  for (const loss of ["softmax", "hinge"] as const) {
+    for (const rule of ["sgd", "adam"] as const) {
+      const engines = [engineFor(one, loss, rule, batch), engineFor(two, loss, rule, batch)];
+      const times: number[][] = [[], []];
+      engines.forEach((e) => epoch(e, batch, new Rng(2))); // warm-up
+      for (let e = 0; e < EPOCHS; e++) engines.forEach((engine, i) => times[i]!.push(epoch(engine, batch, new Rng(3 + e))));
+      const [t1, t2] = times.map(median) as [number, number];
+      console.log(`${loss.padEnd(8)} ${rule.padEnd(5)} ${String(batch).padStart(5)}  ${t1.toFixed(1).padStart(17)}  `
+        + `${t2.toFixed(1).padStart(18)}  ${(t1 / t2).toFixed(2).padStart(8)}×`);
+      engines.forEach((e) => e.dispose());
+    }
+  }
+}
+
+// Where two threads start to pay: one softmax + SGD step forced onto 1 or 2 threads, per batch size.
+console.log(`\nper-step crossover (softmax + sgd, D=${D}, C=${C}), load ${load()}`);
+console.log("batch  1 thread µs  2 threads µs");
+{
+  const kernels = (two.ops as WasmOps).kernels, heap = kernels.heap, cp = padCols(C);
+  const block = (bytes: number) => heap.bytes(heap.alloc(bytes), bytes).fill(0).byteOffset;
+  const x = heap.alloc(256 * D * 4), labels = heap.alloc(256 * 4), order = heap.alloc(256 * 4);
+  heap.f32(x, 256 * D).set(X.data.subarray(0, 256 * D));
+  heap.i32(labels, 256).set(y.subarray(0, 256));
+  heap.u32(order, 256).set(Uint32Array.from({ length: 256 }, (_, i) => i));
+  const layout = { loss: "softmax" as const, d: D, c: C, cp, delta: 1, cw: 0, l2: 0, l1: 0,
+    params: block((D + 1) * cp * 4), grad: block((D + 1) * cp * 4), s: block(256 * cp * 4), ds: block(256 * cp * 4) };
+  const step = new ThreadedStep(two.pool!, layout);
+  const hyper = { learningRate: 1e-3, momentum: 0, decayRate: 0, beta1: 0, beta2: 0, epsilon: 0, t: 1 };
+  for (const n of [8, 16, 32, 64, 128, 200]) {
+    const batch = { n, x, xStride: D * 4, rows: order, targets: labels, targetRows: order };
+    const perStep = (threads: number): number => {
+      const reps = Math.max(20, Math.round(4000 / n)), samples: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        const started = performance.now();
+        for (let i = 0; i < reps; i++) {
+          step.gradient(batch, threads);
+          step.update("sgd", [], 0, hyper, threads);
+        }
+        samples.push((performance.now() - started) / reps * 1000);
+      }
+      return median(samples);
+    };
+    perStep(1);
+    perStep(2);
+    console.log(`${String(n).padStart(5)}  ${perStep(1).toFixed(0).padStart(11)}  ${perStep(2).toFixed(0).padStart(12)}`);
+  }
+}
+one.dispose();
+two.dispose();
+
+// numpy + OpenBLAS, same epoch: softmax loss and gradient, SGD, batch 200.
+const numpy = spawnSync("python3", ["-c", `
+import time, numpy as np
+N, D, C, B = ${N}, ${D}, ${C}, 200
+rng = np.random.default_rng(1)
+X = rng.standard_normal((N, D), dtype=np.float32); y = rng.integers(0, C, N)
+W = np.zeros((D, C), np.float32); b = np.zeros(C, np.float32)
+def epoch():
+    global W, b
+    order = rng.permutation(N)
+    for s in range(0, N, B):
+        i = order[s:s + B]; xb = X[i]; n = len(i)
+        S = xb @ W + b; S -= S.max(axis=1, keepdims=True)
+        P = np.exp(S); P /= P.sum(axis=1, keepdims=True)
+        loss = -np.log(P[np.arange(n), y[i]]).mean()
+        P[np.arange(n), y[i]] -= 1; P /= n
+        W -= 1e-3 * (xb.T @ P + 2e-4 * W); b -= 1e-3 * P.sum(axis=0)
+epoch()
+ts = []
+for _ in range(${EPOCHS}):
+    t = time.perf_counter(); epoch(); ts.append((time.perf_counter() - t) * 1000)
+print(f"{sorted(ts)[len(ts) // 2]:.1f}")
+`], { encoding: "utf8" });
+console.log(numpy.status === 0 ? `\nnumpy ${"softmax sgd 200".padEnd(16)} ${numpy.stdout.trim()} ms/epoch (OpenBLAS, its default threads), load ${load()}`
+  : `\nnumpy: not measured (${(numpy.stderr || String(numpy.error)).trim().split("\n").pop()})`);

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// The `simdlinear` command (Node only; the library's core never imports it).
+import { createRequire } from "node:module";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { CLASSIFICATION_LOSSES, TRAIN_RULES } from "../index.js";
+import { formatChecks, runChecks } from "./check.js";
+import { predict } from "./predict.js";
+import { train } from "./train.js";
+
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+const number = (value: string): number => {
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x)) throw new InvalidArgumentError("expected a number.");
+  return x;
+};
+const integer = (value: string): number => {
+  const x = number(value);
+  if (!Number.isInteger(x)) throw new InvalidArgumentError("expected an integer.");
+  return x;
+};
+
+/** Runs a command, turning any error into one line on stderr and exit code 1. */
+const run = <A extends unknown[]>(action: (...args: A) => Promise<void>) => async (...args: A): Promise<void> => {
+  try {
+    await action(...args);
+  } catch (e) {
+    console.error(`simdlinear: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  }
+};
+
+const program = new Command("simdlinear")
+  .description("Linear classifiers on WebAssembly SIMD (cs231n lectures 2-3)")
+  .version(version);
+
+program.command("train")
+  .description("train a classifier on the built-in MNIST (10,000 digits, split 8,000/2,000) or on a CSV, and report test accuracy")
+  .addOption(new Option("--loss <kind>", "loss").choices(CLASSIFICATION_LOSSES).default("softmax"))
+  .addOption(new Option("--optimizer <rule>", "update rule").choices(TRAIN_RULES).default("adam"))
+  .option("--lr <rate>", "learning rate (default: the rule's, 1e-3 for adam, 1e-2 otherwise)", number)
+  .option("--l2 <lambda>", "L2 penalty λ·ΣW²", number)
+  .option("--l1 <lambda>", "L1 penalty λ·Σ|W|", number)
+  .option("--epochs <n>", "epochs", integer)
+  .option("--batch-size <n>", "mini-batch size", integer)
+  .addOption(new Option("--backend <name>", "wasm (SIMD kernels) or reference (float64 oracle)").choices(["wasm", "reference"]).default("wasm"))
+  .option("--seed <n>", "seed of the initialisation, the shuffles and the CSV split", integer, 0)
+  .option("--data <file.csv>", "train on a CSV of numbers (a header line is optional) instead of MNIST")
+  .option("--label <column>", "the CSV's label column: 0-based index or header name", "0")
+  .option("--test-fraction <f>", "share of the CSV's rows held out for testing (stratified)", number, 0.2)
+  .addOption(new Option("--scale <how>", "preprocessing fitted on the training rows").choices(["standardize", "minmax", "none"]).default("standardize"))
+  .option("--save <model.json>", "save the model with its preprocessing, for `predict`")
+  .option("--json", "print one JSON line instead of the progress bar and report", false)
+  .action(run(train));
+
+program.command("predict")
+  .description("print the label a saved model gives each row of a CSV, one per line")
+  .requiredOption("--model <model.json>", "a model saved by `train --save`")
+  .requiredOption("--data <file.csv>", "rows to classify (the training file's label column may be present; it is skipped)")
+  .option("--out <file>", "write the labels to a file instead of stdout")
+  .action(run(predict));
+
+program.command("check")
+  .description("sanity, gradient and wasm-vs-reference checks on this engine; exits 1 if any is past its tolerance")
+  .action(run(async () => {
+    const rows = await runChecks();
+    console.log(formatChecks(rows));
+    const failed = rows.filter((r) => !(r.error <= r.tolerance)).length;
+    if (failed > 0) throw new Error(`${failed} of ${rows.length} checks past their tolerance`);
+    console.log(`all ${rows.length} checks within tolerance`);
+  }));
+
+await program.parseAsync();

@@ -1,0 +1,144 @@
+/** `simdlinear train`: fit a classifier on the built-in MNIST or a CSV, report test accuracy, optionally save it. */
+import { SingleBar } from "cli-progress";
+import {
+  init, LinearClassifier, loadMnist, minMax, standardize, trainTestSplit,
+  type Backend, type ClassificationLoss, type Dataset, type Matrix, type Preprocessor, type TrainRule,
+} from "../index.js";
+import { DEFAULTS } from "../model/options.js";
+import { columnIndex, featureMatrix, labelColumn, readCsv } from "./csv.js";
+import { saveModel, type ModelInput } from "./model-file.js";
+
+export type Scaling = "standardize" | "minmax" | "none";
+
+export interface TrainOptions {
+  loss: ClassificationLoss;
+  optimizer: TrainRule;
+  lr?: number;
+  l2?: number;
+  l1?: number;
+  epochs?: number;
+  batchSize?: number;
+  backend: "wasm" | "reference";
+  seed: number;
+  data?: string;
+  label: string;
+  testFraction: number;
+  scale: Scaling;
+  save?: string;
+  json: boolean;
+}
+
+interface Data {
+  name: string;
+  train: Dataset;
+  test: Dataset;
+  input: ModelInput;
+}
+
+/** The data of a run, preprocessed by `scaler` (fitted on the training rows). */
+interface Run {
+  data: Data;
+  scaler: Preprocessor | null;
+  Xtrain: Matrix;
+  Xtest: Matrix;
+}
+
+export async function train(opts: TrainOptions): Promise<void> {
+  const data = opts.data ? csvData(opts.data, opts.label, opts.testFraction, opts.seed) : await mnistData();
+  const scaler = opts.scale === "none" ? null : (opts.scale === "standardize" ? standardize() : minMax()).fit(data.train.X);
+  const prepare = (X: Matrix): Matrix => scaler?.transform(X) ?? X;
+  const run: Run = { data, scaler, Xtrain: prepare(data.train.X), Xtest: prepare(data.test.X) };
+  const backend = await init({ backend: opts.backend });
+  try {
+    const model = new LinearClassifier(withoutUndefined({
+      loss: opts.loss,
+      optimizer: withoutUndefined({ rule: opts.optimizer, learningRate: opts.lr }),
+      l2: opts.l2, l1: opts.l1, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, backend,
+    }));
+    try {
+      await report(opts, run, model, backend);
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    backend.dispose();
+  }
+}
+
+/** Trains with a progress bar (unless --json), then prints the test figures and saves the model if asked. */
+async function report(opts: TrainOptions, run: Run, model: LinearClassifier, backend: Backend): Promise<void> {
+  const { data, scaler, Xtrain, Xtest } = run;
+  const epochs = opts.epochs ?? DEFAULTS.epochs;
+  if (!opts.json) {
+    console.log(`${data.name}: ${Xtrain.rows} train / ${Xtest.rows} test rows, ${Xtrain.cols} features; scaling: ${opts.scale}`);
+    console.log(`${opts.loss} loss, ${opts.optimizer}, ${epochs} epochs, batch ${opts.batchSize ?? DEFAULTS.batchSize}, `
+      + `${backend.name}${backend.simd ? ` (${backend.simd})` : ""} backend`);
+  }
+  const bar = opts.json ? null : new SingleBar({
+    format: "epoch {value}/{total} |{bar}| loss {loss} · train accuracy {accuracy} · {duration_formatted}",
+    hideCursor: true,
+  });
+  bar?.start(epochs, 0, { loss: "-", accuracy: "-" });
+  const started = performance.now();
+  const history = await model.fit(Xtrain, data.train.y, {
+    onEpoch: (info) => bar?.update(info.epoch, { loss: info.loss.toFixed(4), accuracy: percent(info.trainAccuracy) }),
+  });
+  bar?.stop();
+  const seconds = (performance.now() - started) / 1000;
+  const predicted = model.predict(Xtest);
+  const testAccuracy = predicted.reduce((n, p, i) => n + (p === data.test.y[i] ? 1 : 0), 0) / predicted.length;
+  const classes = Math.max(model.classes!, 1 + data.test.y.reduce((m, label) => Math.max(m, label), 0));
+  const confusion = confusionMatrix(data.test.y, predicted, classes);
+  if (opts.save) saveModel(opts.save, model, scaler, data.input);
+
+  const summary = {
+    data: data.name, train: Xtrain.rows, test: Xtest.rows, features: Xtrain.cols, classes,
+    loss: opts.loss, optimizer: opts.optimizer, epochs: history.epochs.length, scale: opts.scale,
+    backend: backend.name, simd: backend.simd, finalLoss: history.loss.at(-1),
+    trainAccuracy: model.score(Xtrain, data.train.y), testAccuracy, seconds, confusion, saved: opts.save ?? null,
+  };
+  if (opts.json) {
+    console.log(JSON.stringify(summary));
+    return;
+  }
+  console.log(`test accuracy ${percent(testAccuracy)} (train ${percent(summary.trainAccuracy)}), trained in ${seconds.toFixed(2)} s`);
+  console.log(formatConfusion(confusion));
+  if (opts.save) console.log(`model saved to ${opts.save}`);
+}
+
+async function mnistData(): Promise<Data> {
+  const { train, test } = await loadMnist();
+  return { name: "MNIST (built-in, 10,000 digits)", train, test, input: { features: train.X.cols, labelColumn: null } };
+}
+
+function csvData(file: string, label: string, testFraction: number, seed: number): Data {
+  const table = readCsv(file);
+  const column = columnIndex(table, file, label);
+  const X = featureMatrix(table, file, column), y = labelColumn(table, file, column);
+  const { train, test } = trainTestSplit(X, y, { testFraction, seed, stratify: true });
+  return { name: file, train, test, input: { features: X.cols, labelColumn: column } };
+}
+
+/** counts[t][p]: test rows of true class t predicted as p. */
+function confusionMatrix(truth: Int32Array, predicted: Int32Array, classes: number): number[][] {
+  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  truth.forEach((t, i) => { counts[t]![predicted[i]!]! += 1; });
+  return counts;
+}
+
+function formatConfusion(counts: number[][]): string {
+  const width = Math.max(4, ...counts.flat().map((n) => String(n).length)) + 1;
+  const cell = (s: string | number): string => String(s).padStart(width);
+  return [
+    "confusion matrix (rows: true class, columns: predicted)",
+    `${cell("")}${counts.map((_, j) => cell(j)).join("")}`,
+    ...counts.map((row, t) => `${cell(t)}${row.map(cell).join("")}`),
+  ].join("\n");
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** The object without its undefined fields, so that the model's defaults apply to options not given. */
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, value]) => value !== undefined)) as T;
+}

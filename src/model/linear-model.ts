@@ -1,0 +1,615 @@
+/**
+ * What LinearClassifier and LinearRegressor share: options, the backend, the training loop over a
+ * TrainingEngine (src/train/engine.ts), early stopping, divergence handling, scores, JSON and disposal.
+ * A subclass says how its targets become the engine's targets and how its score (accuracy, R²) is measured.
+ */
+import type { LossKind, Matrix } from "../types.js";
+import { Backend } from "../backend/backend.js";
+import { ReferenceOps } from "../backend/reference-ops.js";
+import { init } from "../init.js";
+import { Rng } from "../data/rng.js";
+import { createEngine, type EngineTargets, type ScoreVisitor, type TrainingEngine } from "../train/engine.js";
+import { initialWeights } from "../train/initializers.js";
+import { learningRateAt, momentumAt } from "../train/schedule.js";
+import { object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";
+import * as v from "../validate.js";
+import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows } from "../sparse/csr.js";
+import { identityBatch, sparseOpsOf } from "../sparse/ops.js";
+
+/** Per-epoch numbers; M names the score ('Accuracy' for the classifier, 'R2' for the regressor). */
+export type EpochInfo<M extends string> = {
+  /** Epochs trained so far by this model, counting from 1 (partialFit calls continue the count). */
+  epoch: number;
+  /**
+   * The training objective after the epoch: mean data loss over the whole training set + penalty, measured
+   * without dropout.
+   */
+  loss: number;
+  valLoss?: number;
+  /** The epoch's learning rate (after the schedule) and momentum coefficient. */
+  learningRate: number;
+  momentum: number;
+  /** Mini-batch steps taken in the epoch. */
+  steps: number;
+  /** Wall-clock seconds of the epoch, evaluation included. */
+  seconds: number;
+} & { [K in `train${M}`]: number } & { [K in `val${M}`]?: number };
+
+export type EarlyStoppingMetric<M extends string> = "loss" | "valLoss" | `train${M}` | `val${M}`;
+
+export interface EarlyStopping<M extends string> {
+  /** Epochs without improvement before stopping. Default 5. */
+  patience?: number;
+  /** Default 'valLoss' with validation data, else 'loss'. Losses must drop, scores must rise. */
+  metric?: EarlyStoppingMetric<M>;
+  /** Smallest change that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** End with the weights of the best epoch. Default true. */
+  restoreBest?: boolean;
+}
+
+export interface FitOptions<Y, M extends string> {
+  /** Evaluated after every epoch (never trained on). */
+  validation?: [X: Rows, y: Y];
+  /** Called once after every epoch (awaited if it returns a promise). */
+  onEpoch?: (info: EpochInfo<M>) => void | Promise<void>;
+  earlyStopping?: EarlyStopping<M>;
+}
+
+/** What `fit` returns: one entry per epoch in each array. */
+export type History<M extends string> = {
+  epochs: EpochInfo<M>[];
+  loss: number[];
+  valLoss: number[];
+  /** The epoch (as in EpochInfo.epoch) whose weights the model ends with. */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+} & { [K in `train${M}` | `val${M}`]: number[] };
+
+/** Thrown when the loss becomes NaN or infinite; the model keeps the weights from before the step. */
+export class DivergenceError extends Error {
+  constructor(readonly epoch: number, readonly step: number, readonly loss: number, where: string) {
+    super(`training diverged in epoch ${epoch}, ${where}: the loss became ${loss}. The model keeps the weights from `
+      + "before the last update, whose loss was finite; try a lower learning rate");
+    this.name = "DivergenceError";
+  }
+}
+
+/** A score accumulated chunk by chunk over the scores of a dataset. */
+export interface ScoreMeter {
+  visit: ScoreVisitor;
+  result(): number;
+}
+
+/** A dataset after the subclass checked it: the engine's targets and the data its score meter needs. */
+export interface Prepared {
+  targets: EngineTargets;
+  meter: () => ScoreMeter;
+}
+
+export const FORMAT = "simdlinear-linear-model";
+export const FORMAT_VERSION = 1;
+
+export interface LinearModelJSON {
+  format: typeof FORMAT;
+  version: number;
+  model: string;
+  /** How the model was fitted: 'labels' | 'multilabel' (classifier), 'vector' | 'matrix' (regressor). */
+  targets: string;
+  features: number;
+  outputs: number;
+  /** W row-major (features × outputs) and b, as float32 values. */
+  W: number[];
+  b: number[];
+  epochs: number;
+  options: Record<string, unknown>;
+}
+
+export abstract class LinearModel<L extends LossKind, M extends string, Y> {
+  protected readonly options: Resolved<L>;
+  /** The options as given (minus the backend), for toJSON. */
+  private readonly given: Record<string, unknown>;
+  private backendName: "wasm" | "reference" = "wasm";
+  private backendValue: Backend | null = null;
+  private ownsBackend = false;
+  private engine: TrainingEngine | null = null;
+  /** Whether the engine is the CSR one. */
+  private engineSparse = false;
+  /** W and b after the last training call (the engine holds the live copy while training). */
+  protected params: { W: Matrix; b: Float32Array } | null = null;
+  /** How the model was fitted ('labels', 'matrix', ...): fixed by the first fit. */
+  protected targetKind: string | null = null;
+  private rng: { shuffle: Rng; step: Rng } | null = null;
+  private epochsDone = 0;
+  private training = false;
+  private disposed = false;
+
+  protected abstract readonly modelName: string;
+  /** The score's name in the history: 'Accuracy' or 'R2'. */
+  protected abstract readonly metric: M;
+
+  constructor(options: LinearModelOptions<L>, losses: readonly L[], defaultLoss: L, extraKeys: readonly string[]) {
+    const opts = object("options", options ?? {}) as LinearModelOptions<L>;
+    knownKeys("options", opts as Record<string, unknown>, [...MODEL_KEYS, ...extraKeys]);
+    this.options = resolveOptions(opts, losses, defaultLoss);
+    const { backend, ...rest } = opts;
+    this.given = plain(rest) as Record<string, unknown>;
+    if (backend instanceof Backend) this.backendValue = backend;
+    else this.backendName = backend ?? "wasm";
+  }
+
+  /**
+   * Checks y against n rows and, when `outputs` is known, against it; sets what the subclass needs to know from
+   * the first fit (`fitting`) and returns the engine's targets and a score meter.
+   */
+  protected abstract prepare(y: unknown, name: string, n: number, outputs: number | null): { prepared: Prepared; outputs: number; kind: string };
+  /** Per-class weights for the engine (classifier), from the training targets. */
+  protected classWeightFor(_y: unknown, _outputs: number, _fit: boolean): Float32Array | null {
+    return null;
+  }
+
+  /** Loads the backend if it is a name ('wasm' loads asynchronously). Resolves to the model. */
+  async ready(): Promise<this> {
+    this.alive();
+    if (!this.backendValue) {
+      this.backendValue = await init({ backend: this.backendName });
+      this.ownsBackend = true;
+    }
+    return this;
+  }
+
+  /** The backend, which predictions need ready: 'reference' is made on the spot, 'wasm' needs `ready()`. */
+  protected get backend(): Backend {
+    this.alive();
+    if (!this.backendValue && this.backendName === "reference") {
+      this.backendValue = new Backend(new ReferenceOps(), null);
+      this.ownsBackend = true;
+    }
+    if (!this.backendValue) {
+      throw new Error(`the wasm backend of this ${this.modelName} is not loaded yet: \`await model.ready()\` first `
+        + "(fit does it), or pass a Backend from `await init()` as the backend option");
+    }
+    return this.backendValue;
+  }
+
+  /** Number of input features the model was fitted on, or null before fitting. */
+  get features(): number | null {
+    return this.params?.W.rows ?? null;
+  }
+
+  /** Copies of W (features × outputs) and b. */
+  get weights(): { W: Matrix; b: Float32Array } {
+    const { W, b } = this.fitted();
+    return { W: { rows: W.rows, cols: W.cols, data: W.data.slice() }, b: b.slice() };
+  }
+
+  /** Trains from scratch (new weights, fresh optimizer state) for `epochs` epochs. */
+  protected async fitModel(X: Rows, y: unknown, options: FitOptions<unknown, M>): Promise<History<M>> {
+    this.alive();
+    this.notTraining();
+    const fit = object("fit options", options ?? {}) as FitOptions<unknown, M>;
+    knownKeys("fit options", fit as Record<string, unknown>, ["validation", "onEpoch", "earlyStopping"]);
+    rowsArg("X", X);
+    const { prepared, outputs, kind } = this.prepare(y, "y", X.rows, null);
+    const validation = this.validation(fit.validation, X.cols, outputs, kind);
+    const stopping = this.earlyStopping(fit.earlyStopping, validation !== null);
+    if (fit.onEpoch !== undefined && typeof fit.onEpoch !== "function") {
+      throw new TypeError(`onEpoch must be a function, got ${v.describe(fit.onEpoch)}`);
+    }
+    const classWeight = this.classWeightFor(y, outputs, true);
+    await this.ready();
+    this.dropEngine();
+    this.params = null;
+    this.rng = null;
+    this.epochsDone = 0;
+    this.start(X, outputs, kind, classWeight);
+    return this.run(X, prepared, validation, this.options.epochs, fit.onEpoch, stopping);
+  }
+
+  /**
+   * One epoch over (X, y), continuing from the current weights and optimizer state; the first call starts the
+   * model (with `outputs` classes or outputs, when y alone cannot tell).
+   */
+  protected async partialFitModel(X: Rows, y: unknown, outputs: number | null): Promise<History<M>> {
+    this.alive();
+    this.notTraining();
+    rowsArg("X", X);
+    const d = this.params?.W.rows ?? null;
+    if (d !== null && X.cols !== d) throw new RangeError(`X has ${X.cols} columns but the model has ${d} features`);
+    const known = this.params?.W.cols ?? outputs;
+    const { prepared, outputs: c, kind } = this.prepareLike(y, "y", X.rows, known);
+    const classWeight = this.classWeightFor(y, c, false);
+    await this.ready();
+    // Dense and CSR input train on different engines: a switch carries the weights over (not the optimizer state).
+    if (this.engine && this.engineSparse !== isCsr(X)) this.dropEngine();
+    if (!this.engine) this.start(X, c, kind, classWeight);
+    return this.run(X, prepared, null, 1, undefined, null);
+  }
+
+  /** Scores S = X·W + b (N × outputs); X dense or CSR. */
+  decisionFunction(X: Rows): Matrix {
+    const { W, b } = this.fitted();
+    rowsArg("X", X);
+    if (X.cols !== W.rows) throw new RangeError(`X has ${X.cols} columns but the model has ${W.rows} features`);
+    return isCsr(X) ? sparseOpsOf(this.backend).scores(X, W, b, identityBatch(X.rows)) : this.backend.scores(X, W, b);
+  }
+
+  /** The model's score on (X, y): accuracy for the classifier, R² for the regressor. */
+  protected scoreModel(X: Rows, y: unknown): number {
+    const S = this.decisionFunction(X);
+    const meter = this.prepareLike(y, "y", X.rows, S.cols).prepared.meter();
+    meter.visit(S.data, S.cols, 0, S.rows);
+    return meter.result();
+  }
+
+  toJSON(): LinearModelJSON {
+    const { W, b } = this.fitted();
+    return {
+      format: FORMAT,
+      version: FORMAT_VERSION,
+      model: this.modelName,
+      targets: this.targetKind!,
+      features: W.rows,
+      outputs: W.cols,
+      W: Array.from(W.data),
+      b: Array.from(b),
+      epochs: this.epochsDone,
+      options: plain(this.given) as Record<string, unknown>,
+    };
+  }
+
+  /** Restores weights read by `parseModelJSON` into a new model. */
+  protected loadJSON(json: LinearModelJSON): this {
+    this.params = {
+      W: { rows: json.features, cols: json.outputs, data: Float32Array.from(json.W) },
+      b: Float32Array.from(json.b),
+    };
+    this.targetKind = json.targets;
+    this.epochsDone = json.epochs;
+    return this;
+  }
+
+  /** Frees the model's WASM memory (and its backend, if the model loaded it). Any later call throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.dropEngine();
+    if (this.ownsBackend) this.backendValue?.dispose();
+    this.backendValue = null;
+    this.params = null;
+    this.disposed = true;
+  }
+
+  protected alive(): void {
+    if (this.disposed) throw new Error(`this ${this.modelName} has been disposed`);
+  }
+
+  protected fitted(): { W: Matrix; b: Float32Array } {
+    this.alive();
+    if (!this.params) throw new Error(`this ${this.modelName} is not fitted yet: call fit() or partialFit() first`);
+    return this.params;
+  }
+
+  private notTraining(): void {
+    if (this.training) throw new Error(`this ${this.modelName} is already training: await the running fit first`);
+  }
+
+  private dropEngine(): void {
+    this.engine?.dispose();
+    this.engine = null;
+  }
+
+  /**
+   * Creates the engine and puts the current weights in it, or initial ones (with the seeded streams) when the
+   * model has none yet.
+   */
+  private start(X: Rows, c: number, kind: string, classWeight: Float32Array | null): void {
+    const o = this.options, master = new Rng(o.seed), initRng = new Rng(master.nextU32());
+    if (isCsr(X) && o.init === "lsuv" && !this.params) throw new RangeError("init: 'lsuv' needs dense X; use another init for CSR input");
+    this.rng ??= { shuffle: new Rng(master.nextU32()), step: new Rng(master.nextU32()) };
+    const engine = createEngine(this.backend, {
+      loss: o.loss, d: X.cols, c, delta: o.delta, classWeight, l2: o.l2, l1: o.l1, rule: o.rule, hyper: o.hyper,
+      batchSize: o.batchSize, inputDropout: o.inputDropout,
+    }, isCsr(X));
+    this.engine = engine;
+    this.engineSparse = isCsr(X);
+    this.targetKind = kind;
+    if (this.params) {
+      engine.setParams(this.params.W, this.params.b);
+      return;
+    }
+    const batch = o.init === "lsuv" && !isCsr(X) ? sampleRows(X, o.batchSize, initRng) : undefined;
+    engine.setParams(initialWeights(o.init, X.cols, c, initRng, batch), new Float32Array(c));
+    this.params = engine.getParams();
+  }
+
+  /** prepare, refusing targets of another kind than the model was fitted on. */
+  protected prepareLike(y: unknown, name: string, n: number, outputs: number | null) {
+    const result = this.prepare(y, name, n, outputs);
+    if (this.targetKind !== null && result.kind !== this.targetKind) {
+      throw new TypeError(`${name} holds ${result.kind} but the model was fitted on ${this.targetKind}`);
+    }
+    return result;
+  }
+
+  private validation(value: unknown, d: number, outputs: number, kind: string): { X: Rows; prepared: Prepared } | null {
+    if (value === undefined) return null;
+    if (!Array.isArray(value) || value.length !== 2) {
+      throw new TypeError(`validation must be a pair [X, y], got ${v.describe(value)}`);
+    }
+    const X = rowsArg("validation[0]", value[0]);
+    if (X.cols !== d) throw new RangeError(`validation[0] has ${X.cols} columns but X has ${d}`);
+    const checked = this.prepare(value[1], "validation[1]", X.rows, outputs);
+    if (checked.kind !== kind) throw new TypeError(`validation[1] holds ${checked.kind} but y holds ${kind}`);
+    return { X, prepared: checked.prepared };
+  }
+
+  private earlyStopping(value: unknown, hasValidation: boolean): Required<EarlyStopping<M>> | null {
+    if (value === undefined) return null;
+    const s = object("earlyStopping", value) as EarlyStopping<M>;
+    knownKeys("earlyStopping", s as Record<string, unknown>, ["patience", "metric", "minDelta", "restoreBest"]);
+    const metrics = ["loss", "valLoss", `train${this.metric}`, `val${this.metric}`] as EarlyStoppingMetric<M>[];
+    const metric = v.oneOf("earlyStopping.metric", s.metric ?? (hasValidation ? "valLoss" : "loss"), metrics);
+    if (metric.startsWith("val") && !hasValidation) {
+      throw new RangeError(`earlyStopping.metric '${metric}' needs validation data (fit option validation: [X, y])`);
+    }
+    if (s.restoreBest !== undefined && typeof s.restoreBest !== "boolean") {
+      throw new TypeError(`earlyStopping.restoreBest must be a boolean, got ${v.describe(s.restoreBest)}`);
+    }
+    return {
+      patience: v.dimension("earlyStopping.patience", s.patience ?? 5),
+      metric,
+      minDelta: v.nonNegative("earlyStopping.minDelta", s.minDelta ?? 0),
+      restoreBest: s.restoreBest ?? true,
+    };
+  }
+
+  /** The training loop: `epochs` epochs of shuffled mini-batch steps, each followed by an evaluation. */
+  private async run(X: Rows, train: Prepared, validation: { X: Rows; prepared: Prepared } | null, epochs: number,
+                    onEpoch: FitOptions<unknown, M>["onEpoch"], stopping: Required<EarlyStopping<M>> | null): Promise<History<M>> {
+    const engine = this.engine!, o = this.options, n = X.rows;
+    const trainKey = `train${this.metric}`, valKey = `val${this.metric}`;
+    const history = { epochs: [], loss: [], valLoss: [], [trainKey]: [], [valKey]: [], bestEpoch: 0, stoppedEarly: false } as
+      unknown as History<M>;
+    const record = history as unknown as Record<string, number[]>;
+    let best: { value: number; params: { W: Matrix; b: Float32Array } | null } | null = null;
+    this.training = true;
+    try {
+      engine.load("train", X, train.targets);
+      if (validation) engine.load("validation", sameFormat(validation.X, X), validation.prepared.targets);
+      for (let e = 0; e < epochs; e++) {
+        const started = performance.now(), epoch = this.epochsDone + 1;
+        const learningRate = learningRateAt(o.schedule, o.learningRate, this.epochsDone, o.epochs);
+        const momentum = momentumAt(o.momentumSchedule, o.momentum, this.epochsDone, o.epochs);
+        const steps = this.epochSteps(n, learningRate, momentum, epoch, 0);
+        this.epochsDone++;
+        const info = { epoch, learningRate, momentum, steps } as Record<string, number>;
+        const meter = train.meter();
+        info.loss = engine.evaluate("train", meter.visit);
+        if (!Number.isFinite(info.loss)) this.diverged(epoch, steps, info.loss!, `after step ${steps} (its last)`);
+        info[trainKey] = meter.result();
+        if (validation) {
+          const valMeter = validation.prepared.meter();
+          info.valLoss = engine.evaluate("validation", valMeter.visit);
+          info[valKey] = valMeter.result();
+        }
+        info.seconds = (performance.now() - started) / 1000;
+        for (const key of ["loss", "valLoss", trainKey, valKey]) if (info[key] !== undefined) record[key]!.push(info[key]!);
+        history.epochs.push(info as EpochInfo<M>);
+        if (onEpoch) await onEpoch(info as EpochInfo<M>);
+        if (!stopping) {
+          history.bestEpoch = epoch;
+          continue;
+        }
+        const value = info[stopping.metric]!, sign = stopping.metric.toLowerCase().endsWith("loss") ? -1 : 1;
+        if (best === null || sign * (value - best.value) > stopping.minDelta) {
+          best = { value, params: stopping.restoreBest ? engine.getParams() : null };
+          history.bestEpoch = epoch;
+        } else if (epoch - history.bestEpoch >= stopping.patience) {
+          history.stoppedEarly = true;
+          break;
+        }
+      }
+      if (best?.params) engine.setParams(best.params.W, best.params.b);
+      return history;
+    } finally {
+      this.training = false;
+      engine.unload("train");
+      engine.unload("validation");
+      this.params = engine.getParams();
+    }
+  }
+
+  /**
+   * One shuffled pass of mini-batch steps over the `n` training rows loaded in the engine; `before` steps of the
+   * epoch came earlier (a stream's previous chunks). Returns the steps taken.
+   */
+  private epochSteps(n: number, learningRate: number, momentum: number, epoch: number, before: number): number {
+    const engine = this.engine!, o = this.options, rng = this.rng!, search = o.rule === "random-search";
+    engine.shuffle(rng.shuffle);
+    let steps = before;
+    for (let start = 0; start < n; start += o.batchSize) {
+      const count = Math.min(o.batchSize, n - start), seed = rng.step.nextU32();
+      steps++;
+      const loss = search ? engine.search(start, count, learningRate, seed) : engine.gradient(start, count, seed);
+      if (!Number.isFinite(loss)) this.diverged(epoch, steps, loss, `step ${steps}`);
+      if (!search) engine.update(learningRate, momentum);
+      if (o.maxNorm !== null) engine.maxNorm(o.maxNorm);
+    }
+    return steps - before;
+  }
+
+  /**
+   * Trains on a stream of chunks { X, y } (dense or CSR), `epochs` passes, continuing from the current weights
+   * like partialFit: each chunk is copied into the engine, scored (progressive validation: the model has not
+   * seen it yet), trained on for one shuffled pass, and dropped, so memory holds one chunk at a time. An epoch's
+   * `loss` and `train<Metric>` are these progressive values, averaged over the rows. For epochs > 1 the source
+   * must be a function returning a fresh iterable per epoch (a generator can be read once).
+   */
+  protected async fitStreamModel(source: unknown, epochsOption: unknown, outputs: number | null,
+                                 onEpoch: FitOptions<unknown, M>["onEpoch"]): Promise<History<M>> {
+    this.alive();
+    this.notTraining();
+    const epochs = v.dimension("options.epochs", epochsOption ?? 1);
+    const open = streamSource(source, epochs);
+    if (onEpoch !== undefined && typeof onEpoch !== "function") throw new TypeError(`onEpoch must be a function, got ${v.describe(onEpoch)}`);
+    await this.ready();
+    const o = this.options, trainKey = `train${this.metric}`;
+    const history = { epochs: [], loss: [], valLoss: [], [trainKey]: [], [`val${this.metric}`]: [], bestEpoch: 0,
+      stoppedEarly: false } as unknown as History<M>;
+    this.training = true;
+    try {
+      for (let e = 0; e < epochs; e++) {
+        const started = performance.now(), epoch = this.epochsDone + 1;
+        const learningRate = learningRateAt(o.schedule, o.learningRate, this.epochsDone, o.epochs);
+        const momentum = momentumAt(o.momentumSchedule, o.momentum, this.epochsDone, o.epochs);
+        let rows = 0, steps = 0, chunks = 0, lossSum = 0, scoreSum = 0;
+        for await (const chunk of open()) {
+          const { X, y } = chunkArg(chunk, chunks);
+          const d = this.params?.W.rows ?? null;
+          if (d !== null && X.cols !== d) throw new RangeError(`chunk ${chunks}: X has ${X.cols} columns but the model has ${d} features`);
+          const { prepared, outputs: c, kind } = this.prepareLike(y, `chunk ${chunks} y`, X.rows, this.params?.W.cols ?? outputs);
+          if (this.engine && this.engineSparse !== isCsr(X)) this.dropEngine();
+          if (!this.engine) this.start(X, c, kind, this.classWeightFor(y, c, false));
+          const engine = this.engine!, meter = prepared.meter();
+          engine.load("train", X, prepared.targets);
+          lossSum += engine.evaluate("train", meter.visit) * X.rows;
+          scoreSum += meter.result() * X.rows;
+          steps += this.epochSteps(X.rows, learningRate, momentum, epoch, steps);
+          engine.unload("train");
+          rows += X.rows;
+          chunks++;
+        }
+        if (chunks === 0) {
+          throw new RangeError(`source yielded no chunk in epoch ${e + 1}`
+            + (e > 0 ? ": for epochs > 1 pass a function that returns a new iterable each time" : ""));
+        }
+        this.epochsDone++;
+        this.params = this.engine!.getParams();
+        const info = { epoch, learningRate, momentum, steps, loss: lossSum / rows, [trainKey]: scoreSum / rows,
+          seconds: (performance.now() - started) / 1000 } as unknown as EpochInfo<M>;
+        history.epochs.push(info);
+        history.loss.push(info.loss);
+        (history as unknown as Record<string, number[]>)[trainKey]!.push(scoreSum / rows);
+        history.bestEpoch = epoch;
+        if (onEpoch) await onEpoch(info);
+      }
+      return history;
+    } finally {
+      this.training = false;
+      if (this.engine) {
+        this.engine.unload("train");
+        this.params = this.engine.getParams();
+      }
+    }
+  }
+
+  private diverged(epoch: number, step: number, loss: number, where: string): never {
+    this.engine!.restore();
+    throw new DivergenceError(epoch, step, loss, where);
+  }
+}
+
+/** A source of chunks for fitStream: a (async) iterable, or a function returning a fresh one per epoch. */
+export type ChunkSource<Y> = AsyncIterable<{ X: Rows; y: Y }> | Iterable<{ X: Rows; y: Y }>
+  | (() => AsyncIterable<{ X: Rows; y: Y }> | Iterable<{ X: Rows; y: Y }>);
+
+type AnyIterable = AsyncIterable<unknown> | Iterable<unknown>;
+
+const isIterable = (value: unknown): value is AnyIterable => typeof value === "object" && value !== null
+  && (Symbol.asyncIterator in value || Symbol.iterator in value);
+
+/** The source as a function giving each epoch its iterable (a plain iterable serves every epoch itself). */
+function streamSource(source: unknown, epochs: number): () => AnyIterable {
+  if (typeof source === "function") {
+    return () => {
+      const iterable = (source as () => unknown)();
+      if (!isIterable(iterable)) throw new TypeError(`source() must return an iterable of chunks, got ${v.describe(iterable)}`);
+      return iterable;
+    };
+  }
+  if (!isIterable(source)) {
+    throw new TypeError(`source must be an (async) iterable of { X, y } chunks or a function returning one, got ${v.describe(source)}`);
+  }
+  if (epochs > 1 && (source as { next?: unknown }).next !== undefined) {
+    throw new RangeError(`source is a one-shot iterator but epochs is ${epochs}: pass a function that returns a new iterable per epoch`);
+  }
+  return () => source;
+}
+
+function chunkArg(chunk: unknown, index: number): { X: Rows; y: unknown } {
+  if (typeof chunk !== "object" || chunk === null || !("X" in chunk) || !("y" in chunk)) {
+    throw new TypeError(`chunk ${index} must be an object { X, y }, got ${v.describe(chunk)}`);
+  }
+  return { X: rowsArg(`chunk ${index} X`, chunk.X), y: chunk.y };
+}
+
+/** `rows` in the format of `like` (the engine's): dense or CSR. */
+function sameFormat(rows: Rows, like: Rows): Rows {
+  if (isCsr(rows) === isCsr(like)) return rows;
+  return isCsr(rows) ? csrToDense(rows) : csrFromDense(rows);
+}
+
+/** `count` rows of X drawn with rng (with replacement): the lsuv batch. */
+function sampleRows(X: Matrix, count: number, rng: Rng): Matrix {
+  const d = X.cols, rows = Math.min(count, X.rows), out = new Float32Array(rows * d);
+  for (let i = 0; i < rows; i++) {
+    const r = rng.int(X.rows);
+    out.set(X.data.subarray(r * d, (r + 1) * d), i * d);
+  }
+  return { rows, cols: d, data: out };
+}
+
+/** A JSON-ready deep copy: typed arrays become plain arrays. */
+function plain(value: unknown): unknown {
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>);
+  if (Array.isArray(value)) return value.map(plain);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, plain(entry)]));
+  }
+  return value;
+}
+
+/**
+ * Checks a model read back from JSON (an object, or its JSON text) before anything uses it: format and version,
+ * model name, shapes, and every weight finite. Throws a RangeError/TypeError naming the first problem.
+ */
+export function parseModelJSON(value: unknown, model: string, targetKinds: readonly string[]): LinearModelJSON {
+  let json = value;
+  if (typeof value === "string") {
+    try {
+      json = JSON.parse(value);
+    } catch (e) {
+      throw new RangeError(`json is not valid JSON (${(e as Error).message}): a truncated or corrupted file?`);
+    }
+  }
+  const o = object("json", json);
+  if (o.format !== FORMAT) {
+    throw new RangeError(`json.format is ${JSON.stringify(o.format)}, expected "${FORMAT}": not a simdlinear model`);
+  }
+  const version = v.dimension("json.version", o.version);
+  if (version > FORMAT_VERSION) {
+    throw new RangeError(`json.version is ${version}: the model was saved by a newer simdlinear; this one reads format `
+      + `version ${FORMAT_VERSION}`);
+  }
+  if (o.model !== model) throw new RangeError(`json.model is ${JSON.stringify(o.model)}, expected "${model}"`);
+  v.oneOf("json.targets", o.targets, targetKinds);
+  const d = v.dimension("json.features", o.features), c = v.dimension("json.outputs", o.outputs);
+  finiteNumbers("json.W", o.W, d * c);
+  finiteNumbers("json.b", o.b, c);
+  v.dimension("json.epochs", o.epochs, 0);
+  object("json.options", o.options);
+  return o as unknown as LinearModelJSON;
+}
+
+export function finiteNumbers(name: string, value: unknown, length: number): number[] {
+  if (!Array.isArray(value)) throw new TypeError(`${name} must be an array of ${length} numbers, got ${v.describe(value)}`);
+  if (value.length !== length) {
+    throw new RangeError(`${name} has ${value.length} values but the model's shape needs ${length}: a truncated file?`);
+  }
+  value.forEach((x, i) => {
+    if (typeof x !== "number" || !Number.isFinite(Math.fround(x))) {
+      throw new RangeError(`${name}[${i}] is ${JSON.stringify(x)}: weights must be finite float32 numbers`);
+    }
+  });
+  return value as number[];
+}

@@ -1,0 +1,101 @@
+/**
+ * LinearRegressor: S = X·W + b trained on the l2 (squared error) or l1 (absolute error) regression loss.
+ * Targets: a Float32Array (one output; predict returns a Float32Array) or an N×K Matrix (K outputs).
+ * `score` is R² (the mean over the outputs, as sklearn's default).
+ *
+ * Defaults: loss 'l2'; the rest as LinearClassifier (adam 1e-3, batchSize 200, epochs 10, init 'gaussian', seed 0,
+ * backend 'wasm').
+ */
+import type { Matrix } from "../types.js";
+import type { Rows } from "../sparse/csr.js";
+import { object, type BackendOption, type LinearModelOptions } from "./options.js";
+import { LinearModel, parseModelJSON, type FitOptions, type History, type ScoreMeter } from "./linear-model.js";
+import * as v from "../validate.js";
+
+export type RegressionLoss = "l2" | "l1";
+export const REGRESSION_LOSSES: readonly RegressionLoss[] = ["l2", "l1"];
+
+export type LinearRegressorOptions = LinearModelOptions<RegressionLoss>;
+
+const TARGET_KINDS = ["vector", "matrix"] as const;
+
+export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> extends LinearModel<RegressionLoss, "R2", Y> {
+  protected readonly modelName = "LinearRegressor";
+  protected readonly metric = "R2";
+
+  constructor(options: LinearRegressorOptions = {}) {
+    super(options, REGRESSION_LOSSES, "l2", []);
+  }
+
+  /** Number of outputs, or null before fitting. */
+  get outputs(): number | null {
+    return this.params?.W.cols ?? null;
+  }
+
+  /** Trains from scratch; resolves to the per-epoch history (loss, train and validation R²). */
+  fit(X: Rows, y: Y, options: FitOptions<Y, "R2"> = {}): Promise<History<"R2">> {
+    return this.fitModel(X, y, options as FitOptions<unknown, "R2">);
+  }
+
+  /** One epoch over this piece of the data, continuing the weights and the optimizer state. */
+  async partialFit(X: Rows, y: Y): Promise<History<"R2">> {
+    return this.partialFitModel(X, y, null);
+  }
+
+  predict(X: Rows): Y {
+    const S = this.decisionFunction(X);
+    return (this.targetKind === "vector" ? S.data : S) as Y;
+  }
+
+  /** R², averaged over the outputs. */
+  score(X: Rows, y: Y): number {
+    return this.scoreModel(X, y);
+  }
+
+  /** As LinearClassifier.fromJSON. */
+  static fromJSON<Y extends Float32Array | Matrix = Float32Array>(json: unknown,
+                                                                  options: { backend?: BackendOption } = {}): LinearRegressor<Y> {
+    const parsed = parseModelJSON(json, "LinearRegressor", TARGET_KINDS);
+    const backend = object("options", options).backend as BackendOption | undefined;
+    const model = new LinearRegressor<Y>({ ...parsed.options, backend: backend ?? "reference" });
+    return model.loadJSON(parsed);
+  }
+
+  protected prepare(y: unknown, name: string, n: number, outputs: number | null) {
+    let T: Matrix, kind: string;
+    if (y instanceof Float32Array) {
+      if (y.length !== n) throw new RangeError(`${name} has length ${y.length} but there are ${n} rows`);
+      T = { rows: n, cols: 1, data: y };
+      kind = "vector";
+    } else if (typeof y === "object" && y !== null && !ArrayBuffer.isView(y)) {
+      T = v.matrixArg(name, y, false);
+      if (T.rows !== n) throw new RangeError(`${name} has ${T.rows} rows but X has ${n}`);
+      kind = "matrix";
+    } else {
+      throw new TypeError(`${name} must be a Float32Array or a target Matrix, got ${v.describe(y)}`);
+    }
+    v.allFinite(name, T.data);
+    if (outputs !== null && T.cols !== outputs) throw new RangeError(`${name} has ${T.cols} outputs but the model has ${outputs}`);
+    return { prepared: { targets: T, meter: () => rSquared(T) }, outputs: T.cols, kind };
+  }
+}
+
+/** 1 − SS_res/SS_tot per output, averaged; a constant output scores 1 if predicted exactly, else 0 (sklearn). */
+function rSquared(T: Matrix): ScoreMeter {
+  const { rows: n, cols: c } = T;
+  const mean = new Float64Array(c), total = new Float64Array(c), residual = new Float64Array(c);
+  for (let e = 0; e < n * c; e++) mean[e % c] = mean[e % c]! + T.data[e]! / n;
+  for (let e = 0; e < n * c; e++) total[e % c] = total[e % c]! + (T.data[e]! - mean[e % c]!) ** 2;
+  return {
+    visit: (S, stride, first, count) => {
+      for (let i = 0; i < count; i++) {
+        for (let j = 0; j < c; j++) residual[j] = residual[j]! + (S[i * stride + j]! - T.data[(first + i) * c + j]!) ** 2;
+      }
+    },
+    result: () => {
+      let sum = 0;
+      for (let j = 0; j < c; j++) sum += total[j]! > 0 ? 1 - residual[j]! / total[j]! : residual[j] === 0 ? 1 : 0;
+      return sum / c;
+    },
+  };
+}

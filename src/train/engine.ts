@@ -1,0 +1,109 @@
+/**
+ * The training engine: where a linear model's parameters, optimizer state and training data live while it
+ * trains, and the one place that runs a mini-batch step. LinearClassifier and LinearRegressor (src/model/) are
+ * written once against this interface; the WASM engine keeps everything resident in WASM memory and calls
+ * kernels with numbers only, the reference engine is plain TypeScript over src/reference/.
+ *
+ * The data's storage (dense rows now; CSR or a shared-memory copy for threads later) stays behind the engine:
+ * the model hands a dataset over once with `load` and then speaks of rows by position only.
+ */
+import type { LossKind, Matrix, UpdateRule } from "../types.js";
+import type { UpdateHyper } from "../backend/ops.js";
+import type { Backend } from "../backend/backend.js";
+import type { Rng } from "../data/rng.js";
+import { WasmOps } from "../backend/wasm-ops.js";
+import type { CsrMatrix } from "../sparse/csr.js";
+import { WasmEngine } from "./wasm-engine.js";
+import { ReferenceEngine } from "./reference-engine.js";
+import { WasmSparseEngine } from "../sparse/wasm-engine.js";
+import { ReferenceSparseEngine } from "../sparse/reference-engine.js";
+import { ThreadedEngine } from "../threads/engine.js";
+
+/** The update rules of SPEC.md, and random search (seed 002): try a random step, keep it if the loss drops. */
+export type TrainRule = UpdateRule | "random-search";
+
+/** What an engine trains; fixed for its lifetime. Every value is already validated. */
+export interface EngineSpec {
+  loss: LossKind;
+  /** Features. */
+  d: number;
+  /** Classes (or regression outputs). */
+  c: number;
+  /** Hinge margin Δ. */
+  delta: number;
+  /** Per-class weights of the label losses, or null. */
+  classWeight: Float32Array | null;
+  l2: number;
+  l1: number;
+  rule: TrainRule;
+  /** The rule's fixed hyper-parameters; learning rate and momentum come with each `update`. */
+  hyper: Omit<UpdateHyper, "learningRate" | "momentum" | "t">;
+  /** The largest batch a step or an evaluation chunk uses. */
+  batchSize: number;
+  /** Probability of dropping each input of a training batch (inverted dropout), 0 for none. */
+  inputDropout: number;
+}
+
+/**
+ * Targets in the kernels' form: labels (hinge, squared-hinge, softmax) or an N×C target matrix ({0,1} for
+ * logistic, {−1,+1} for attribute-hinge, reals for regression).
+ */
+export type EngineTargets = Int32Array | Matrix;
+
+/** The training set, whose rows the steps pick, and a validation set that is only evaluated. */
+export type Slot = "train" | "validation";
+
+/**
+ * Called with consecutive chunks of an evaluation's scores, in row order: rows first..first+count−1 of the slot,
+ * row i's scores at S[(i − first)·stride + j]. S is a view that is only valid during the call.
+ */
+export type ScoreVisitor = (S: Float32Array, stride: number, first: number, count: number) => void;
+
+export interface TrainingEngine {
+  readonly spec: EngineSpec;
+  /** Copies a dataset into the engine (once), replacing what the slot held: dense rows, or CSR for a sparse engine. */
+  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void;
+  /** Frees a slot's data; the parameters and the optimizer state stay. */
+  unload(slot: Slot): void;
+  /** Rows in a slot (0 when empty). */
+  rows(slot: Slot): number;
+  /** Draws a new epoch order of the training rows (Fisher–Yates with rng). */
+  shuffle(rng: Rng): void;
+  /**
+   * Forward and backward pass on rows start..start+count−1 of the epoch order: scores, loss, dS, dW and db, and the
+   * penalties' gradient. Leaves the gradient in the engine and returns the batch's loss (mean data loss + penalty,
+   * measured before the update). `seed` draws the input-dropout mask.
+   */
+  gradient(start: number, count: number, seed: number): number;
+  /**
+   * Applies the update rule to W and b with the gradient of the last `gradient` call (Adam counts its t), after
+   * keeping a copy of the parameters for `restore`.
+   */
+  update(learningRate: number, momentum: number): void;
+  /**
+   * Random search on the same batch as `gradient`: perturbs W and b by σ·z (z uniform, variance 1, drawn from
+   * `seed`) and keeps the perturbation if the batch loss drops. Returns the loss of the parameters kept.
+   */
+  search(start: number, count: number, sigma: number, seed: number): number;
+  /** Scales each class column of W to L2 norm ≤ limit. */
+  maxNorm(limit: number): void;
+  /** Puts back the parameters from before the last `update` (no-op before the first) and zeroes the state. */
+  restore(): void;
+  /** Mean data loss + penalty over a whole slot (no dropout), streaming the scores to `visit` chunk by chunk. */
+  evaluate(slot: Slot, visit: ScoreVisitor): number;
+  /** Copies of W (d×c) and b (c). */
+  getParams(): { W: Matrix; b: Float32Array };
+  setParams(W: Matrix, b: Float32Array): void;
+  /** Zeroes the optimizer state (and Adam's t). */
+  resetState(): void;
+  dispose(): void;
+}
+
+/** The engine of a backend: resident WASM buffers on the wasm backend, plain TypeScript on the reference one. */
+export function createEngine(backend: Backend, spec: EngineSpec, sparse = false): TrainingEngine {
+  const ops = backend.ops;
+  // CSR input: only the rows of W that a batch touches are updated (src/sparse/lazy.ts); single-threaded.
+  if (sparse) return ops instanceof WasmOps ? new WasmSparseEngine(ops.kernels, spec) : new ReferenceSparseEngine(spec);
+  if (!(ops instanceof WasmOps)) return new ReferenceEngine(spec);
+  return backend.pool ? new ThreadedEngine(ops.kernels, spec, backend.pool) : new WasmEngine(ops.kernels, spec);
+}

@@ -1,0 +1,172 @@
+/**
+ * The training engine in plain TypeScript over the float64 reference twins (src/reference/): the oracle for
+ * the WASM engine. It takes the same steps in the same order with the same random numbers; it allocates freely.
+ * The parameters are one (d+1)×c block, W then b, as in the WASM engine (without the pad lanes).
+ */
+import type { Matrix } from "../types.js";
+import type { UpdateHyper } from "../backend/ops.js";
+import type { Rng } from "../data/rng.js";
+import { LABEL_LOSSES } from "../types.js";
+import { STATE_FIELDS } from "../backend/optimizer.js";
+import { ReferenceOps } from "../backend/reference-ops.js";
+import type { LabelKernel, TargetKernel } from "../backend/ops.js";
+import * as train from "../reference/train.js";
+import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
+
+interface Data {
+  X: Matrix;
+  targets: EngineTargets;
+  order: Uint32Array;
+}
+
+export class ReferenceEngine implements TrainingEngine {
+  private readonly ops = new ReferenceOps();
+  private params: Float32Array;
+  private prev: Float32Array | null = null;
+  private grad: Float32Array;
+  private readonly state: Float32Array[];
+  private readonly hyper: UpdateHyper;
+  private readonly slots = new Map<Slot, Data>();
+
+  constructor(readonly spec: EngineSpec) {
+    const len = (spec.d + 1) * spec.c;
+    this.params = new Float32Array(len);
+    this.grad = new Float32Array(len);
+    this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(() => new Float32Array(len));
+    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
+  }
+
+  load(slot: Slot, X: Matrix, targets: EngineTargets): void {
+    const copy = (M: Matrix): Matrix => ({ rows: M.rows, cols: M.cols, data: M.data.slice() });
+    this.slots.set(slot, {
+      X: copy(X), targets: targets instanceof Int32Array ? targets.slice() : copy(targets), order: range(0, X.rows),
+    });
+  }
+
+  unload(slot: Slot): void {
+    this.slots.delete(slot);
+  }
+
+  rows(slot: Slot): number {
+    return this.slots.get(slot)?.X.rows ?? 0;
+  }
+
+  shuffle(rng: Rng): void {
+    rng.shuffle(this.data("train").order);
+  }
+
+  gradient(start: number, count: number, seed: number): number {
+    const { Xb, targets } = this.batch(start, count, seed);
+    const { sum, dS } = this.loss(this.ops.scores(Xb, this.W(this.params), this.b(this.params)), targets);
+    const dW = this.ops.weightGradient(Xb, dS, 1 / count), db = this.ops.biasGradient(dS, 1 / count);
+    this.grad.set(dW.data);
+    this.grad.set(db, dW.data.length);
+    return sum / count + this.penalty(this.params);
+  }
+
+  update(learningRate: number, momentum: number): void {
+    Object.assign(this.hyper, { learningRate, momentum, t: this.hyper.t + 1 });
+    this.prev = this.params.slice();
+    this.ops.update(this.spec.rule as Exclude<EngineSpec["rule"], "random-search">, this.params, this.grad, this.state,
+      this.hyper);
+  }
+
+  search(start: number, count: number, sigma: number, seed: number): number {
+    const { Xb, targets } = this.batch(start, count, seed);
+    const lossOf = (P: Float32Array): number =>
+      this.loss(this.ops.scores(Xb, this.W(P), this.b(P)), targets).sum / count + this.penalty(P);
+    const before = lossOf(this.params);
+    const trial = train.perturb(this.params, sigma, seed >>> 0);
+    const after = lossOf(trial);
+    if (!(after < before)) return before;
+    this.params = trial;
+    return after;
+  }
+
+  maxNorm(limit: number): void {
+    this.ops.maxNorm(this.W(this.params), limit);
+  }
+
+  restore(): void {
+    if (this.prev) this.params.set(this.prev);
+    this.resetState();
+  }
+
+  evaluate(slot: Slot, visit: ScoreVisitor): number {
+    const data = this.data(slot), { batchSize, c } = this.spec;
+    let sum = 0;
+    for (let first = 0; first < data.X.rows; first += batchSize) {
+      const rows = range(first, Math.min(batchSize, data.X.rows - first));
+      const S = this.ops.scores(gatherRows(data.X, rows), this.W(this.params), this.b(this.params));
+      sum += this.loss(S, gatherTargets(data.targets, rows)).sum;
+      visit(S.data, c, first, rows.length);
+    }
+    return sum / data.X.rows + this.penalty(this.params);
+  }
+
+  getParams(): { W: Matrix; b: Float32Array } {
+    const W = this.W(this.params);
+    return { W: { rows: W.rows, cols: W.cols, data: W.data.slice() }, b: this.b(this.params).slice() };
+  }
+
+  setParams(W: Matrix, b: Float32Array): void {
+    this.params.set(W.data);
+    this.params.set(b, W.data.length);
+    this.prev = null;
+  }
+
+  resetState(): void {
+    for (const s of this.state) s.fill(0);
+    this.hyper.t = 0;
+  }
+
+  dispose(): void {
+    this.slots.clear();
+  }
+
+  private data(slot: Slot): Data {
+    const data = this.slots.get(slot);
+    if (!data) throw new Error(`the engine holds no ${slot} data`);
+    return data;
+  }
+
+  private W(P: Float32Array): Matrix {
+    return { rows: this.spec.d, cols: this.spec.c, data: P.subarray(0, this.spec.d * this.spec.c) };
+  }
+
+  private b(P: Float32Array): Float32Array {
+    return P.subarray(this.spec.d * this.spec.c);
+  }
+
+  /** The batch's rows of the epoch order (with the input-dropout mask of `seed`) and their targets. */
+  private batch(start: number, count: number, seed: number): { Xb: Matrix; targets: EngineTargets } {
+    const data = this.data("train"), rows = data.order.subarray(start, start + count), p = this.spec.inputDropout;
+    const Xb = p > 0 ? train.gatherDropout(data.X, rows, p, seed >>> 0) : gatherRows(data.X, rows);
+    return { Xb, targets: gatherTargets(data.targets, rows) };
+  }
+
+  private loss(S: Matrix, targets: EngineTargets) {
+    const { loss, delta, classWeight } = this.spec;
+    if (LABEL_LOSSES.includes(loss)) return this.ops.labelLoss(loss as LabelKernel, S, targets as Int32Array, delta, classWeight);
+    return this.ops.targetLoss(loss as TargetKernel, S, targets as Matrix);
+  }
+
+  /** λ₂·ΣW² + λ₁·Σ|W|, adding the penalties' gradient into the gradient. */
+  private penalty(P: Float32Array): number {
+    const { l2, l1 } = this.spec, W = this.W(P).data, dW = this.grad.subarray(0, W.length);
+    return (l2 > 0 ? this.ops.penalty("l2", W, l2, dW) : 0) + (l1 > 0 ? this.ops.penalty("l1", W, l1, dW) : 0);
+  }
+}
+
+const range = (first: number, count: number): Uint32Array => Uint32Array.from({ length: count }, (_, i) => first + i);
+
+function gatherRows(X: Matrix, rows: ArrayLike<number>): Matrix {
+  const d = X.cols, out = new Float32Array(rows.length * d);
+  for (let i = 0; i < rows.length; i++) out.set(X.data.subarray(rows[i]! * d, (rows[i]! + 1) * d), i * d);
+  return { rows: rows.length, cols: d, data: out };
+}
+
+function gatherTargets(targets: EngineTargets, rows: ArrayLike<number>): EngineTargets {
+  if (targets instanceof Int32Array) return Int32Array.from(rows, (r) => targets[r]!);
+  return gatherRows(targets, rows);
+}

@@ -1,0 +1,263 @@
+/**
+ * The training engine on the WASM kernels. Everything a step touches is allocated once and stays resident:
+ * the dataset (copied in by `load`), the epoch order, the parameters, their gradient and optimizer state, the
+ * batch buffers. A step calls kernels with byte addresses only: no JS allocation, no copy, no typed-array view.
+ *
+ * Parameter layout: W (d×cp) followed by b (cp) as one (d+1)×cp block, so one update-rule call covers both and
+ * the pad lanes stay zero (assembly/README.md). The gradient and each state array have the same layout.
+ */
+import type { Matrix } from "../types.js";
+import type { UpdateHyper } from "../backend/ops.js";
+import type { Kernels } from "../wasm/loader.js";
+import type { KernelExports } from "../wasm/abi.js";
+import type { Rng } from "../data/rng.js";
+import { STATE_FIELDS } from "../backend/optimizer.js";
+import { updateKernel } from "../backend/wasm-ops.js";
+import { padCols, readMatrix, writeMatrix } from "../wasm/scope.js";
+import { dropoutScale, dropoutThreshold } from "../reference/train.js";
+import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
+
+export interface ResidentData {
+  n: number;
+  x: number;
+  /** Labels (i32) or the n×c target matrix. */
+  targets: number;
+  /** The epoch order (train) or 0, 1, …, n−1 (both slots: evaluation reads rows in order). */
+  order: number;
+  identity: number;
+}
+
+export class WasmEngine implements TrainingEngine {
+  private readonly cp: number;
+  /** Bytes of W; b starts there. */
+  private readonly wBytes: number;
+  /** Floats in the parameter block. */
+  private readonly len: number;
+  protected params: number;
+  private trial: number;
+  protected readonly prev: number;
+  protected readonly grad: number;
+  protected readonly state: number[];
+  protected readonly cw: number;
+  protected readonly s: number;
+  protected readonly ds: number;
+  private readonly batchX: number;
+  private readonly batchIdentity: number;
+  protected readonly hyper: UpdateHyper;
+  /** Σ w_i·L_i of `count` rows of scores in s against the targets picked by idx; writes ds. */
+  private readonly lossSum: (count: number, targets: number, idx: number) => number;
+  /** Where the current batch's rows are read: X through the epoch order, or the dropout copy through 0..count−1. */
+  protected batchFrom = 0;
+  protected batchRows = 0;
+  private readonly slots = new Map<Slot, ResidentData>();
+  private readonly owned: number[] = [];
+  protected hasPrev = false;
+  private disposed = false;
+
+  constructor(private readonly kernels: Kernels, readonly spec: EngineSpec) {
+    const { d, c, batchSize } = spec;
+    this.cp = padCols(c);
+    this.wBytes = d * this.cp * 4;
+    this.len = (d + 1) * this.cp;
+    const block = (): number => this.zeroed(this.len * 4);
+    this.params = block();
+    this.prev = block();
+    this.grad = block();
+    this.trial = spec.rule === "random-search" ? block() : 0;
+    this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(block);
+    this.cw = spec.classWeight ? this.zeroed(c * 4) : 0;
+    if (spec.classWeight) this.heap.f32(this.cw, c).set(spec.classWeight);
+    this.s = this.zeroed(batchSize * this.cp * 4);
+    this.ds = this.zeroed(batchSize * this.cp * 4);
+    this.batchX = spec.inputDropout > 0 ? this.zeroed(batchSize * d * 4) : 0;
+    this.batchIdentity = spec.inputDropout > 0 ? this.identity(batchSize) : 0;
+    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
+    this.lossSum = lossKernel(kernels.exports, spec, this.cp, this.s, this.ds, this.cw);
+  }
+
+  private get k() {
+    return this.kernels.exports;
+  }
+
+  private get heap() {
+    return this.kernels.heap;
+  }
+
+  private alloc(bytes: number): number {
+    const ptr = this.heap.alloc(bytes);
+    this.owned.push(ptr);
+    return ptr;
+  }
+
+  private zeroed(bytes: number): number {
+    const ptr = this.alloc(bytes);
+    this.heap.bytes(ptr, bytes).fill(0);
+    return ptr;
+  }
+
+  private identity(n: number): number {
+    const ptr = this.alloc(n * 4);
+    const view = this.heap.u32(ptr, n);
+    for (let i = 0; i < n; i++) view[i] = i;
+    return ptr;
+  }
+
+  private free(ptr: number): void {
+    this.owned.splice(this.owned.indexOf(ptr), 1);
+    this.heap.release(ptr);
+  }
+
+  load(slot: Slot, X: Matrix, targets: EngineTargets): void {
+    this.unload(slot);
+    const n = X.rows;
+    const x = this.alloc(X.data.length * 4);
+    this.heap.f32(x, X.data.length).set(X.data);
+    const t = this.alloc(targets instanceof Int32Array ? n * 4 : targets.data.length * 4);
+    if (targets instanceof Int32Array) this.heap.i32(t, n).set(targets);
+    else this.heap.f32(t, targets.data.length).set(targets.data);
+    const identity = this.identity(n);
+    const order = slot === "train" ? this.identity(n) : identity;
+    this.slots.set(slot, { n, x, targets: t, order, identity });
+  }
+
+  unload(slot: Slot): void {
+    const data = this.slots.get(slot);
+    if (!data) return;
+    this.slots.delete(slot);
+    for (const ptr of new Set([data.x, data.targets, data.order, data.identity])) this.free(ptr);
+  }
+
+  rows(slot: Slot): number {
+    return this.slots.get(slot)?.n ?? 0;
+  }
+
+  shuffle(rng: Rng): void {
+    const data = this.data("train");
+    rng.shuffle(this.heap.u32(data.order, data.n));
+  }
+
+  gradient(start: number, count: number, seed: number): number {
+    const k = this.k, d = this.spec.d, cp = this.cp, p = this.params, g = this.grad;
+    const train = this.batch(start, count, seed), stride = d * 4;
+    k.scores(count, d, cp, this.batchFrom, stride, this.batchRows, p, p + this.wBytes, this.s);
+    const sum = this.lossSum(count, train.targets, (train.order + start * 4) >>> 0);
+    k.weightGradient(count, d, cp, this.batchFrom, stride, this.batchRows, this.ds, 1 / count, g);
+    k.biasGradient(count, cp, this.ds, 1 / count, g + this.wBytes);
+    return sum / count + this.penalty(p);
+  }
+
+  update(learningRate: number, momentum: number): void {
+    const h = this.hyper;
+    h.learningRate = learningRate;
+    h.momentum = momentum;
+    h.t += 1;
+    this.k.copy(this.prev, this.params, this.len * 4);
+    this.hasPrev = true;
+    updateKernel(this.k, this.spec.rule as Exclude<EngineSpec["rule"], "random-search">, this.len, this.params,
+      this.grad, this.state[0] ?? 0, this.state[1] ?? 0, h);
+  }
+
+  search(start: number, count: number, sigma: number, seed: number): number {
+    const train = this.batch(start, count, seed), idx = (train.order + start * 4) >>> 0;
+    const before = this.batchLoss(this.params, count, train.targets, idx);
+    this.k.perturb(this.spec.d + 1, this.spec.c, this.cp, this.params, this.trial, sigma, seed >>> 0);
+    const after = this.batchLoss(this.trial, count, train.targets, idx);
+    if (!(after < before)) return before;
+    [this.params, this.trial] = [this.trial, this.params];
+    return after;
+  }
+
+  maxNorm(limit: number): void {
+    this.k.maxNorm(this.spec.d, this.spec.c, this.cp, this.params, limit);
+  }
+
+  restore(): void {
+    if (this.hasPrev) this.k.copy(this.params, this.prev, this.len * 4);
+    this.resetState();
+  }
+
+  evaluate(slot: Slot, visit: ScoreVisitor): number {
+    const data = this.data(slot), k = this.k, { d, batchSize } = this.spec, cp = this.cp;
+    let sum = 0;
+    for (let first = 0; first < data.n; first += batchSize) {
+      const count = Math.min(batchSize, data.n - first), idx = data.identity + first * 4;
+      k.scores(count, d, cp, data.x, d * 4, idx, this.params, this.params + this.wBytes, this.s);
+      sum += this.lossSum(count, data.targets, idx);
+      visit(this.heap.f32(this.s, count * cp), cp, first, count);
+    }
+    return sum / data.n + this.penalty(this.params);
+  }
+
+  getParams(): { W: Matrix; b: Float32Array } {
+    const { d, c } = this.spec;
+    return { W: readMatrix(this.heap, this.params, d, c, this.cp), b: this.heap.f32(this.params + this.wBytes, c).slice() };
+  }
+
+  setParams(W: Matrix, b: Float32Array): void {
+    writeMatrix(this.heap, this.params, W, this.cp);
+    writeMatrix(this.heap, this.params + this.wBytes, { rows: 1, cols: b.length, data: b }, this.cp);
+    this.hasPrev = false;
+  }
+
+  resetState(): void {
+    for (const ptr of this.state) this.heap.f32(ptr, this.len).fill(0);
+    this.hyper.t = 0;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.slots.clear();
+    for (const ptr of this.owned) this.heap.release(ptr);
+    this.owned.length = 0;
+  }
+
+  private data(slot: Slot): ResidentData {
+    const data = this.slots.get(slot);
+    if (!data) throw new Error(`the engine holds no ${slot} data`);
+    return data;
+  }
+
+  /** Points batchFrom/batchRows at the batch's rows (making the dropout copy if there is dropout). */
+  protected batch(start: number, count: number, seed: number): ResidentData {
+    const train = this.data("train"), d = this.spec.d, p = this.spec.inputDropout;
+    const idx = (train.order + start * 4) >>> 0;
+    if (p === 0) {
+      this.batchFrom = train.x;
+      this.batchRows = idx;
+    } else {
+      this.k.gatherDropout(count, d, train.x, d * 4, idx, dropoutThreshold(p), dropoutScale(p), seed >>> 0, this.batchX);
+      this.batchFrom = this.batchX;
+      this.batchRows = this.batchIdentity;
+    }
+    return train;
+  }
+
+  /** λ₂·ΣW² + λ₁·Σ|W| of a parameter block; the penalties add their gradient into the gradient buffer. */
+  private penalty(params: number): number {
+    const { l2, l1 } = this.spec, n = this.spec.d * this.cp;
+    return (l2 > 0 ? this.k.l2Penalty(n, params, l2, this.grad) : 0) + (l1 > 0 ? this.k.l1Penalty(n, params, l1, this.grad) : 0);
+  }
+
+  /** Mean loss + penalty of the current batch under a parameter block, without the backward pass. */
+  private batchLoss(params: number, count: number, targets: number, idx: number): number {
+    const d = this.spec.d;
+    this.k.scores(count, d, this.cp, this.batchFrom, d * 4, this.batchRows, params, params + this.wBytes, this.s);
+    return this.lossSum(count, targets, idx) / count + this.penalty(params);
+  }
+}
+
+/** The loss kernel of the spec, bound to the engine's score buffers and class weights. */
+export function lossKernel(k: KernelExports, spec: EngineSpec, cp: number, s: number, ds: number,
+                    cw: number): (count: number, targets: number, idx: number) => number {
+  const { c, delta } = spec;
+  switch (spec.loss) {
+    case "softmax": return (n, t, idx) => k.softmax(n, c, cp, s, t, idx, cw, ds);
+    case "hinge": return (n, t, idx) => k.hinge(n, c, cp, s, t, idx, cw, delta, ds);
+    case "squared-hinge": return (n, t, idx) => k.squaredHinge(n, c, cp, s, t, idx, cw, delta, ds);
+    case "logistic": return (n, t, idx) => k.logistic(n, c, cp, s, t, idx, ds);
+    case "attribute-hinge": return (n, t, idx) => k.attributeHinge(n, c, cp, s, t, idx, ds);
+    case "l2": return (n, t, idx) => k.l2(n, c, cp, s, t, idx, ds);
+    case "l1": return (n, t, idx) => k.l1(n, c, cp, s, t, idx, ds);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The package's entry (dist/index.js), unbundled, in headless Chromium under the strict CSP: it loads from a
+ * plain static server, trains, and computes the same float32 weights as Node, bit for bit on the same build.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as simdlinear from "../../dist/index.js";
+import { contentSecurityPolicy } from "../../demo/headers.js";
+import { mnistRun, softmaxRun } from "./fixtures/scenario.js";
+import { launchChromium, type Browser, type WatchedPage } from "./harness.js";
+import { serveStatic, type StaticServer } from "./server.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const PAGE = "/test/browser/pages/entry.html";
+
+type Run = Awaited<ReturnType<typeof softmaxRun>>;
+interface Harness {
+  evalBlocked: boolean;
+  supportedSimd: string[];
+  softmaxRun(options: object): Promise<Run>;
+  mnistRun(options: object): Promise<Awaited<ReturnType<typeof mnistRun>>>;
+  hostedRun(url: string, simd: string): Promise<Run>;
+}
+
+let server: StaticServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await serveStatic(ROOT);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openEntry(): Promise<WatchedPage & { csp: string | undefined }> {
+  const watched = await browser.newPage();
+  const response = await watched.page.goto(server.origin + PAGE);
+  await watched.page.waitForFunction(() => "harness" in window);
+  return { ...watched, csp: response?.headers()["content-security-policy"] };
+}
+
+/** Reads a property of, or calls a method of, the page's `window.harness` (entry.js); CDP evaluation is not subject to the CSP. */
+function harness(w: WatchedPage) {
+  return <K extends keyof Harness>(key: K, ...args: unknown[]): Promise<Awaited<Harness[K] extends (...a: never[]) => infer R ? R : Harness[K]>> =>
+    w.page.evaluate(([k, a]) => {
+      const value = (window as unknown as { harness: Record<string, unknown> }).harness[k];
+      return typeof value === "function" ? value(...a) : value;
+    }, [key, args] as const) as never;
+}
+
+/** The static import graph of a module file: every specifier, resolved to files where relative. */
+function staticImports(entry: string): { files: string[]; bare: string[] } {
+  const files = new Set<string>(), bare = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const code = readFileSync(file, "utf8");
+    for (const [, spec] of code.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm)) {
+      if (spec === undefined) continue;
+      if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
+      else bare.add(spec);
+    }
+  };
+  visit(entry);
+  return { files: [...files].map((f) => relative(ROOT, f)), bare: [...bare] };
+}
+
+describe("the entry, unbundled in Chromium", () => {
+  let page: Awaited<ReturnType<typeof openEntry>>;
+  let run: ReturnType<typeof harness>;
+
+  beforeAll(async () => {
+    page = await openEntry();
+    run = harness(page);
+  });
+
+  it("is served under the strict CSP, which blocks eval but lets WebAssembly compile", async () => {
+    expect(page.csp).toBe(contentSecurityPolicy());
+    expect(await run("evalBlocked")).toBe(true);
+    // The one violation is the page's own `new Function` probe; the library caused none.
+    expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+    expect(page.problems.some((p) => p.startsWith("csp: script-src"))).toBe(true);
+  });
+
+  it("statically imports nothing but its own relative modules (no Node built-in, no npm package)", () => {
+    const graph = staticImports(join(ROOT, "dist/index.js"));
+    expect(graph.bare).toEqual([]);
+    expect(graph.files.every((f) => f.startsWith("dist/"))).toBe(true);
+    const fetched = server.requests.filter((p) => p.startsWith("/dist/")).map((p) => p.slice(1));
+    expect(fetched.sort()).toEqual(expect.arrayContaining(graph.files.sort()));
+  });
+
+  it("picks the best build this Chromium validates", async () => {
+    const levels = await run("supportedSimd");
+    expect(levels).toContain("simd");
+    expect(levels.at(-1)).toBe("none");
+  });
+
+  it("trains a softmax classifier on every build the page supports", async () => {
+    for (const simd of await run("supportedSimd")) {
+      const r = await run("softmaxRun", { simd });
+      expect(r.simd).toBe(simd);
+      expect(r.accuracy).toBeGreaterThanOrEqual(0.95);
+      expect(r.lastLoss).toBeLessThan(r.firstLoss / 5);
+    }
+    expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+  });
+
+  it("gives the same weights as Node, bit for bit, on each build both run", async () => {
+    const common = (await run("supportedSimd")).filter((s) => simdlinear.supportedSimd().includes(s as never));
+    expect(common).toEqual(expect.arrayContaining(["simd", "none"]));
+    for (const simd of common) {
+      const inPage = await run("softmaxRun", { simd });
+      const inNode = await softmaxRun(simdlinear, { simd });
+      expect({ simd, digest: inPage.digest }).toEqual({ simd, digest: inNode.digest });
+      expect(inPage.weights).toEqual(inNode.weights);
+      expect(inPage.bias).toEqual(inNode.bias);
+      expect(inPage.lastLoss).toBe(inNode.lastLoss);
+    }
+  });
+});
+
+describe("LinearClassifier on MNIST, in the page and in Node", () => {
+  it("loads the digits with loadMnist's default source and trains to the same weights, bit for bit", async () => {
+    const page = await openEntry();
+    const run = harness(page);
+    const common = (await run("supportedSimd")).filter((s) => simdlinear.supportedSimd().includes(s as never));
+    for (const simd of common) {
+      const inPage = await run("mnistRun", { simd });
+      const inNode = await mnistRun(simdlinear, { simd });
+      expect(inPage.testAccuracy).toBeGreaterThan(0.85);
+      expect({ simd, digest: inPage.digest, loss: inPage.loss }).toEqual({ simd, digest: inNode.digest, loss: inNode.loss });
+      expect(inPage.weights).toEqual(inNode.weights);
+      expect(inPage.bias).toEqual(inNode.bias);
+      expect(inPage.testAccuracy).toBe(inNode.testAccuracy);
+    }
+    expect(server.requests).toContain("/build/mnist.bin");
+    expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+  });
+});
+
+describe("a kernel build the page hosts itself", () => {
+  it("init({ module, simd }) with a stream-compiled .wasm file trains exactly like the inlined build", async () => {
+    const page = await openEntry();
+    const run = harness(page);
+    const hosted = await run("hostedRun", "/build/simdlinear.simd.wasm", "simd");
+    const inlined = await softmaxRun(simdlinear, { simd: "simd" });
+    expect(hosted.digest).toBe(inlined.digest);
+    expect(hosted.weights).toEqual(inlined.weights);
+    expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+  });
+});

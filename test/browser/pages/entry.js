@@ -1,0 +1,20 @@
+// The package's entry as a browser loads it from a static server: no bundler, no import map.
+import * as simdlinear from "/dist/index.js";
+import { mnistRun, softmaxRun } from "../fixtures/scenario.js";
+
+let evalBlocked = false;
+try {
+  new Function("return 1")();
+} catch (e) {
+  evalBlocked = e instanceof EvalError;
+}
+
+window.harness = {
+  evalBlocked,
+  supportedSimd: simdlinear.supportedSimd(),
+  softmaxRun: (initOptions) => softmaxRun(simdlinear, initOptions),
+  mnistRun: (initOptions) => mnistRun(simdlinear, initOptions),
+  /** The user-hosted path: stream-compile a .wasm file the page fetched itself, then hand it to init. */
+  hostedRun: async (url, simd) => softmaxRun(simdlinear, { module: await WebAssembly.compileStreaming(fetch(url)), simd }),
+};
+document.getElementById("status").textContent = "ready";

@@ -1,0 +1,176 @@
+// The built CLI (dist/cli/main.js, from `npx tsc -p .`) run as a child process, as a user runs it.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { init, LinearClassifier, standardize, trainTestSplit, type Matrix, type SimdLevel } from "../src/index.js";
+import { Rng } from "../src/data/rng.js";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const MAIN = join(ROOT, "dist/cli/main.js");
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end; a non-zero exit is an outcome, not an error. */
+function run(file: string, args: string[]): Promise<Outcome> {
+  return new Promise((done) => {
+    execFile(file, args, { cwd: ROOT, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+const cli = (...args: string[]): Promise<Outcome> => run(process.execPath, [MAIN, ...args]);
+
+let dir: string;
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build it with \`npx tsc -p .\` (npm test does)`);
+  dir = mkdtempSync(join(tmpdir(), "simdlinear-cli-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** 180 rows of three Gaussian blobs in 4 features (one on a large offset, so scaling matters), header line first. */
+function blobs(): { csv: string; X: Matrix; y: Int32Array } {
+  const rng = new Rng(11), N = 180, D = 4;
+  const y = Int32Array.from({ length: N }, (_, i) => i % 3);
+  const cells = Array.from(y, (c) => [c, 3 * c + rng.normal(), -2 * c + rng.normal(), rng.normal(), 100 + 10 * rng.normal()]
+    .map((x, j) => (j === 0 ? String(x) : x.toFixed(4))));
+  // The features as the CSV spells them, so that the in-process model sees exactly what the CLI parses.
+  const X = { rows: N, cols: D, data: Float32Array.from(cells.flatMap((row) => row.slice(1).map(Number))) };
+  return { csv: ["class,a,b,c,d", ...cells.map((row) => row.join(","))].join("\n") + "\n", X, y };
+}
+
+describe("simdlinear train", () => {
+  it("--epochs 2 --json prints one JSON line with the test accuracy on the built-in MNIST", async () => {
+    const { code, stdout, stderr } = await cli("train", "--epochs", "2", "--json");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0]!);
+    expect(report).toMatchObject({ train: 8000, test: 2000, features: 784, classes: 10, loss: "softmax", optimizer: "adam", epochs: 2 });
+    expect(report.testAccuracy).toBeGreaterThan(0.75); // 36 test rows; the training rows reach 94%
+    expect(report.testAccuracy).toBeLessThanOrEqual(1);
+    const confusion = report.confusion as number[][];
+    expect(confusion.flat().reduce((a, b) => a + b, 0)).toBe(2000);
+    expect(confusion.reduce((hits, row, t) => hits + row[t]!, 0) / 2000).toBe(report.testAccuracy);
+  });
+
+  it("the report without --json has the test accuracy, the time and the confusion matrix", async () => {
+    const { code, stdout } = await cli("train", "--epochs", "1");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/test accuracy \d+\.\d\d% \(train \d+\.\d\d%\), trained in \d+\.\d\d s/);
+    expect(stdout).toMatch(/confusion matrix[^\n]*\n\s+0\s+1\s+2\s+3\s+4\s+5\s+6\s+7\s+8\s+9\n/);
+  });
+
+  it("refuses bad flags before training", async () => {
+    expect(await cli("train", "--lr", "fast")).toMatchObject({ code: 1, stderr: expect.stringMatching(/--lr.*'fast' is invalid/) });
+    expect(await cli("train", "--loss", "l2")).toMatchObject({ code: 1, stderr: expect.stringMatching(/Allowed choices are hinge/) });
+    expect(await cli("train", "--lr", "-1")).toMatchObject({ code: 1, stderr: expect.stringMatching(/optimizer.learningRate must be > 0/) });
+  });
+});
+
+describe("--save, then predict", () => {
+  it("replays the saved preprocessing and gives the in-process model's predictions", async () => {
+    const { csv, X, y } = blobs();
+    const data = join(dir, "blobs.csv"), model = join(dir, "model.json"), out = join(dir, "labels.txt");
+    writeFileSync(data, csv);
+    const trained = await cli("train", "--data", data, "--label", "class", "--epochs", "30", "--lr", "0.05", "--seed", "3",
+      "--save", model, "--json");
+    expect(trained.stderr).toBe("");
+    const report = JSON.parse(trained.stdout);
+
+    // The same run in process: split, standardisation fitted on the training rows, classifier, same wasm build.
+    const { train, test } = trainTestSplit(X, y, { testFraction: 0.2, seed: 3, stratify: true });
+    const scaler = standardize().fit(train.X);
+    const backend = await init({ backend: "wasm", simd: report.simd as SimdLevel });
+    const clf = new LinearClassifier({ optimizer: { rule: "adam", learningRate: 0.05 }, epochs: 30, seed: 3, backend });
+    await clf.fit(scaler.transform(train.X), train.y);
+    const expected = Array.from(clf.predict(scaler.transform(X)), String);
+    expect(report.testAccuracy).toBe(clf.score(scaler.transform(test.X), test.y));
+    expect(report.testAccuracy).toBeGreaterThan(0.75); // 36 test rows; the training rows reach 94%
+    clf.dispose();
+    backend.dispose();
+
+    const predicted = await cli("predict", "--model", model, "--data", data);
+    expect(predicted.stderr).toBe("");
+    expect(predicted.stdout.trim().split("\n")).toEqual(expected);
+    // Without the label column, and to a file.
+    writeFileSync(join(dir, "features.csv"), csv.split("\n").map((line) => line.split(",").slice(1).join(",")).join("\n"));
+    expect((await cli("predict", "--model", model, "--data", join(dir, "features.csv"), "--out", out)).code).toBe(0);
+    expect(readFileSync(out, "utf8").trim().split("\n")).toEqual(expected);
+  });
+
+  it("refuses a CSV of the wrong width and a file that is not a model", async () => {
+    const { csv } = blobs();
+    const data = join(dir, "narrow.csv"), model = join(dir, "narrow-model.json");
+    writeFileSync(data, csv);
+    expect((await cli("train", "--data", data, "--label", "class", "--epochs", "1", "--save", model, "--json")).code).toBe(0);
+    writeFileSync(data, "1,2\n3,4\n");
+    expect(await cli("predict", "--model", model, "--data", data)).toMatchObject({
+      code: 1, stderr: expect.stringContaining("has 2 columns but the model takes 4 features (or 5 with the label in column 0)"),
+    });
+    expect(await cli("predict", "--model", data, "--data", data)).toMatchObject({
+      code: 1, stderr: expect.stringContaining("is not a readable JSON model file"),
+    });
+  });
+});
+
+describe("a malformed CSV gets an error naming its line", () => {
+  it.each([
+    ["a non-numeric cell", "1,2,3\n0,4,5\n1,x,6\n", 'line 3, column 1: "x" is not a finite number'],
+    ["a ragged row", "a,b,c\n1,2,3\n0,4\n", "line 3: 2 fields, expected 3 as on line 1"],
+    ["a label that is not an integer", "y,a\n1,2\n0,3\n2.5,4\n", 'line 4, column 0: label "2.5" is not an integer ≥ 0'],
+    ["a negative label", "1,2\n-1,3\n", 'line 2, column 0: label "-1" is not an integer ≥ 0'],
+    ["an unclosed quote (csv-parse's message)", '1,2\n0,"3\n', "Quote Not Closed: the parsing is finished with an opening quote at line 2"],
+  ])("%s", async (_, content, message) => {
+    const file = join(dir, "bad.csv");
+    writeFileSync(file, content);
+    const { code, stdout, stderr } = await cli("train", "--data", file, "--json");
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(new RegExp(`^simdlinear: ${file}`));
+    expect(stderr).toContain(message);
+  });
+});
+
+describe("simdlinear check", () => {
+  it("passes every sanity, gradient and agreement check on this engine", async () => {
+    const { code, stdout, stderr } = await cli("check");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const rows = stdout.split("\n").filter((line) => /^(sanity|gradient|agreement) /.test(line));
+    // 5 sanity losses, 7 losses × (dW, db), and per wasm build 7 losses × (loss, dW, db) + 6 rules' w and their
+    // 6 state arrays; the child runs without the relaxed-SIMD flag, so on Node 20 that is the simd and none builds.
+    expect(rows.filter((r) => r.startsWith("sanity"))).toHaveLength(5);
+    expect(rows.filter((r) => r.startsWith("gradient"))).toHaveLength(14);
+    const agreement = rows.filter((r) => r.startsWith("agreement")).length;
+    expect(agreement % 33).toBe(0);
+    expect(agreement).toBeGreaterThanOrEqual(66);
+    expect(rows.every((r) => r.endsWith(" ok"))).toBe(true);
+    expect(stdout).toContain(`all ${rows.length} checks within tolerance`);
+  });
+});
+
+describe("the bin", () => {
+  it.skipIf(process.platform === "win32")("runs by its path: node shebang, executable (npm run build sets the mode)", async () => {
+    expect(readFileSync(MAIN, "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
+    const { code, stdout } = await run(MAIN, ["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Commands:\n\s+train[\s\S]*predict[\s\S]*check/);
+  });
+
+  it("npx resolves the package's own bin inside the repository (npm ≥ 7 runs a local package's bin by name)", async () => {
+    // --ignore-scripts: the first npx run installs this package into the npx cache, which would run `prepare`
+    // (the full build); --offline: never fall back to a registry package of the same name.
+    const npx = process.platform === "win32" ? "npx.cmd" : "npx";
+    const { code, stdout } = await run(npx, ["--offline", "--ignore-scripts", "simdlinear", "--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+  });
+});

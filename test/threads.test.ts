@@ -1,0 +1,385 @@
+// The threaded build: shared memory, worker pool, threaded steps against the one-thread backend, faults, exit.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { init, LOSSES, UPDATE_RULES, type Backend, type LossKind, type Matrix, type OptimizerState, type UpdateRule } from "../src/index.js";
+import { Rng } from "../src/data/rng.js";
+import { resolveUpdate, STATE_FIELDS } from "../src/backend/optimizer.js";
+import type { WasmOps } from "../src/backend/wasm-ops.js";
+import { padCols, readMatrix, Scope, writeMatrix } from "../src/wasm/scope.js";
+import { kernelModule } from "../src/wasm/loader.js";
+import { createSharedMemory } from "../src/threads/support.js";
+import { call, type ThreadPool } from "../src/threads/pool.js";
+import { split, ThreadedStep, type Batch, type StepLayout } from "../src/threads/step.js";
+import { createEngine, type EngineSpec } from "../src/train/engine.js";
+import { gaussian, lossError, normError, randomLabels } from "./helpers.js";
+
+const LOSS_TOL = 1e-5, GRAD_TOL = 1e-4;
+const LABELLED: readonly LossKind[] = ["hinge", "squared-hinge", "softmax"];
+
+const kernelsOf = (backend: Backend) => (backend.ops as WasmOps).kernels;
+
+/** Targets of a loss for n rows and c classes: labels, or the target matrix of its kind. */
+function targetsFor(rng: Rng, loss: LossKind, n: number, c: number): Int32Array | Matrix {
+  if (LABELLED.includes(loss)) return randomLabels(rng, n, c);
+  const data = Float32Array.from({ length: n * c }, () =>
+    loss === "logistic" ? rng.int(2) : loss === "attribute-hinge" ? 2 * rng.int(2) - 1 : rng.normal());
+  return { rows: n, cols: c, data };
+}
+
+const rowsOf = (m: Matrix, rows: ArrayLike<number>): Matrix => {
+  const data = new Float32Array(rows.length * m.cols);
+  for (let i = 0; i < rows.length; i++) data.set(m.data.subarray(rows[i]! * m.cols, (rows[i]! + 1) * m.cols), i * m.cols);
+  return { rows: rows.length, cols: m.cols, data };
+};
+const pick = (t: Int32Array | Matrix, rows: ArrayLike<number>) => (t instanceof Int32Array ? Int32Array.from(rows, (r) => t[r]!) : rowsOf(t, rows));
+
+/** A model resident in a threaded backend's memory, in the training engine's layout: W then b in one block. */
+class Resident {
+  readonly scope: Scope;
+  readonly layout: StepLayout;
+  readonly state: number[];
+  readonly prev: number;
+  readonly order: number;
+  readonly x: number;
+  readonly targets: number;
+
+  constructor(backend: Backend, loss: LossKind, X: Matrix, targets: Int32Array | Matrix, W: Matrix, b: Float32Array,
+              order: Uint32Array, rule: UpdateRule) {
+    const heap = kernelsOf(backend).heap;
+    this.scope = new Scope(heap);
+    const sc = this.scope, d = X.cols, c = W.cols, cp = padCols(c), n = X.rows;
+    const zeros = (len: number) => sc.f32(new Float32Array(len));
+    const params = zeros((d + 1) * cp);
+    writeMatrix(heap, params, W, cp);
+    writeMatrix(heap, params + d * cp * 4, { rows: 1, cols: c, data: b }, cp);
+    this.order = sc.alloc(order.length * 4);
+    heap.u32(this.order, order.length).set(order);
+    this.x = sc.matrix(X);
+    this.targets = targets instanceof Int32Array ? sc.i32(targets) : sc.matrix(targets);
+    this.layout = {
+      loss, d, c, cp, delta: 1, cw: 0, l2: 0.01, l1: 0.001,
+      params, grad: zeros((d + 1) * cp), s: zeros(n * cp), ds: zeros(n * cp),
+    };
+    this.state = STATE_FIELDS[rule].map(() => zeros((d + 1) * cp));
+    this.prev = zeros((d + 1) * cp);
+  }
+
+  batch(start: number, n: number): Batch {
+    const rows = this.order + start * 4;
+    return { n, x: this.x, xStride: this.layout.d * 4, rows, targets: this.targets, targetRows: rows };
+  }
+
+  /** Rows 0..d−1 (W) or row d (b) of a block, unpadded. */
+  read(block: number, what: "W" | "b"): Float32Array {
+    const { d, c, cp } = this.layout;
+    return what === "W" ? readMatrix(this.scope.heap, block, d, c, cp).data : this.scope.heap.f32(block + d * cp * 4, c).slice();
+  }
+}
+
+describe("threaded build", () => {
+  it("a second instance over the same shared memory leaves the memory as it was", async () => {
+    const memory = createSharedMemory();
+    const module = await kernelModule("simd", true);
+    const env = { memory, abort: () => { throw new Error("abort"); } };
+    const first = new WebAssembly.Instance(module, { env });
+    const heapBase = (first.exports.heapBase as () => number)();
+    memory.grow(1);
+    const bytes = new Uint8Array(memory.buffer);
+    for (let i = heapBase; i < bytes.length; i++) bytes[i] = (i * 7 + 3) & 255;
+    const before = bytes.slice();
+    new WebAssembly.Instance(module, { env });
+    expect(Buffer.compare(new Uint8Array(memory.buffer), before)).toBe(0);
+  });
+
+  it("splits ranges into aligned contiguous parts covering everything", () => {
+    expect(split(13, 3, 4)).toEqual([0, 8, 13, 13]);
+    expect(split(2, 3, 4)).toEqual([0, 2, 2, 2]);
+    expect(split(3072, 2, 4)).toEqual([0, 1536, 3072]);
+  });
+});
+
+describe("init({ threads })", () => {
+  it("reports the thread count it runs", async () => {
+    const two = await init({ threads: 2 });
+    const auto = await init({ threads: "auto" });
+    const one = await init();
+    try {
+      expect(two.threads).toBe(2);
+      expect(two.threadsFallback).toBeNull();
+      expect(auto.threads).toBe(availableParallelism());
+      expect(one.threads).toBe(1);
+      expect(one.pool).toBeNull();
+    } finally {
+      for (const b of [two, auto, one]) b.dispose();
+    }
+  });
+
+  it("rejects bad thread counts, naming the option", async () => {
+    for (const bad of [0, -1, 1.5, 65, "2", null]) {
+      await expect(init({ threads: bad as never })).rejects.toThrow(/threads must be 'auto' or an integer/);
+    }
+    await expect(init({ backend: "reference", threads: 2 })).rejects.toThrow(RangeError);
+    await expect(init({ threads: 2, threadTimeout: -5 })).rejects.toThrow(/threadTimeout/);
+  });
+
+  it("falls back to one thread, and says why, where SharedArrayBuffer is missing", async () => {
+    const saved = globalThis.SharedArrayBuffer;
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    // @ts-expect-error: an engine without SharedArrayBuffer (a page that is not cross-origin isolated)
+    delete globalThis.SharedArrayBuffer;
+    try {
+      const backend = await init({ threads: 2 });
+      expect(backend.threads).toBe(1);
+      expect(backend.threadsFallback).toMatch(/SharedArrayBuffer/);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/running 1 thread instead of 2/));
+      backend.dispose();
+    } finally {
+      globalThis.SharedArrayBuffer = saved;
+      warn.mockRestore();
+    }
+  });
+
+  it("names cross-origin isolation when a page is not isolated", async () => {
+    const { threadsUnavailable } = await import("../src/threads/support.js");
+    vi.stubGlobal("crossOriginIsolated", false);
+    try {
+      expect(threadsUnavailable(false)).toMatch(/Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+describe("threaded step = one-thread backend", () => {
+  let threaded: Backend, single: Backend;
+  beforeAll(async () => {
+    threaded = await init({ threads: 3, simd: "simd" });
+    single = await init({ simd: "simd" });
+  });
+  afterAll(() => {
+    threaded.dispose();
+    single.dispose();
+  });
+
+  // N = 23 rows seen as batches of 11 (not a multiple of 3 threads), 2 (fewer rows than threads) and 10;
+  // D = 13 (not a multiple of 4 nor of 3), C = 5 (padded to 8).
+  const N = 23, D = 13, C = 5, BATCHES = [11, 2, 10];
+
+  function setup(loss: LossKind, rule: UpdateRule, seed: number) {
+    const rng = new Rng(seed);
+    const X = gaussian(rng, N, D), W = gaussian(rng, D, C, 0.1);
+    const b = Float32Array.from({ length: C }, () => 0.1 * rng.normal());
+    const targets = targetsFor(rng, loss, N, C);
+    // A shuffled epoch: row i of the epoch is X[(7·i) mod N].
+    const order = Uint32Array.from({ length: N }, (_, i) => (i * 7) % N);
+    return { X, W, b, targets, order };
+  }
+
+  /** Runs the batches on `threads` threads, checking each step against the one-thread backend's API. */
+  function compare(loss: LossKind, rule: UpdateRule, threads: number) {
+    const { X, W, b, targets, order } = setup(loss, rule, 7);
+    const model = new Resident(threaded, loss, X, targets, W, b, order, rule);
+    const engine = new ThreadedStep(threaded.pool!, model.layout);
+    const w = W.data.slice(), bias = b.slice(), stateW: OptimizerState = {}, stateB: OptimizerState = {};
+    try {
+      let start = 0;
+      BATCHES.forEach((n, step) => {
+        const rows = order.subarray(start, start + n);
+        const r = single.linearLoss(loss, rowsOf(X, rows), { rows: D, cols: C, data: w }, bias, pick(targets, rows),
+          { delta: 1, l2: 0.01, l1: 0.001 });
+        const got = engine.gradient(model.batch(start, n), threads);
+        expect(lossError(got, r.loss)).toBeLessThanOrEqual(LOSS_TOL);
+        expect(normError(model.read(model.layout.grad, "W"), r.dW.data)).toBeLessThanOrEqual(GRAD_TOL);
+        expect(normError(model.read(model.layout.grad, "b"), r.db)).toBeLessThanOrEqual(GRAD_TOL);
+        const before = model.read(model.layout.params, "W");
+        engine.update(rule, model.state, model.prev, resolveUpdate(rule, {}, { t: step }), threads);
+        expect(model.read(model.prev, "W")).toEqual(before);
+        single.optimizerStep(rule, w, r.dW.data, stateW);
+        single.optimizerStep(rule, bias, r.db, stateB);
+        expect(normError(model.read(model.layout.params, "W"), w)).toBeLessThanOrEqual(GRAD_TOL);
+        expect(normError(model.read(model.layout.params, "b"), bias)).toBeLessThanOrEqual(GRAD_TOL);
+        STATE_FIELDS[rule].forEach((field, i) => {
+          expect(normError(model.read(model.state[i]!, "W"), stateW[field]!)).toBeLessThanOrEqual(GRAD_TOL);
+          expect(normError(model.read(model.state[i]!, "b"), stateB[field]!)).toBeLessThanOrEqual(GRAD_TOL);
+        });
+        start += n;
+      });
+    } finally {
+      model.scope.release();
+    }
+  }
+
+  for (const loss of LOSSES) {
+    for (const rule of UPDATE_RULES) {
+      it(`${loss} + ${rule}, 3 threads, odd shapes`, () => compare(loss, rule, 3));
+    }
+  }
+
+  it("two threads, and one (no fork)", () => {
+    compare("hinge", "sgd", 2);
+    compare("softmax", "adam", 1);
+  });
+
+  it("gives the same bits on 1, 2 and 3 threads", () => {
+    const runs = [1, 2, 3].map((threads) => {
+      const { X, W, b, targets, order } = setup("softmax", "adam", 11);
+      const model = new Resident(threaded, "softmax", X, targets, W, b, order, "adam");
+      const engine = new ThreadedStep(threaded.pool!, model.layout);
+      try {
+        let start = 0;
+        const losses = BATCHES.map((n, step) => {
+          const loss = engine.gradient(model.batch(start, n), threads);
+          engine.update("adam", model.state, 0, resolveUpdate("adam", {}, { t: step }), threads);
+          start += n;
+          return loss;
+        });
+        const block = (ptr: number) => Buffer.from(model.scope.heap.bytes(ptr, (D + 1) * padCols(C) * 4));
+        return { losses, params: block(model.layout.params), m: block(model.state[0]!), v: block(model.state[1]!) };
+      } finally {
+        model.scope.release();
+      }
+    });
+    for (const run of runs.slice(1)) {
+      expect(run.params.equals(runs[0]!.params)).toBe(true);
+      expect(run.m.equals(runs[0]!.m)).toBe(true);
+      expect(run.v.equals(runs[0]!.v)).toBe(true);
+      run.losses.forEach((l, i) => expect(lossError(l, runs[0]!.losses[i]!)).toBeLessThanOrEqual(1e-12));
+    }
+  });
+});
+
+describe("training engine on a threaded backend", () => {
+  let threaded: Backend, single: Backend;
+  beforeAll(async () => {
+    threaded = await init({ threads: 3 });
+    single = await init();
+  });
+  afterAll(() => {
+    threaded.dispose();
+    single.dispose();
+  });
+
+  // CIFAR-wide rows, so that both gradient (32·3073·12 multiply-adds) and update (3074·12 parameters) run on
+  // several threads; 67 = 2·32 + 3 rows leave a last batch too small to fork.
+  const N = 67, D = 3073, C = 10, BATCH = 32;
+  const spec = (loss: LossKind, rule: UpdateRule, inputDropout = 0): EngineSpec => ({
+    loss, d: D, c: C, delta: 1, classWeight: null, l2: 1e-3, l1: 1e-4, rule, batchSize: BATCH, inputDropout,
+    hyper: { decayRate: 0.99, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  });
+
+  function train(backend: Backend, loss: LossKind, rule: UpdateRule, inputDropout: number) {
+    const rng = new Rng(5), data = new Rng(3);
+    const X = gaussian(data, N, D, 0.1), targets = targetsFor(data, loss, N, C);
+    const engine = createEngine(backend, spec(loss, rule, inputDropout));
+    try {
+      engine.load("train", X, targets);
+      engine.setParams(gaussian(data, D, C, 0.01), new Float32Array(C));
+      const losses: number[] = [];
+      for (let epoch = 0; epoch < 2; epoch++) {
+        engine.shuffle(rng);
+        for (let start = 0; start < N; start += BATCH) {
+          losses.push(engine.gradient(start, Math.min(BATCH, N - start), 1000 * epoch + start));
+          engine.update(rule === "adam" ? 1e-3 : 1e-2, 0.9);
+        }
+      }
+      return { engine: engine.constructor.name, losses, ...engine.getParams() };
+    } finally {
+      engine.dispose();
+    }
+  }
+
+  for (const [loss, rule, dropout] of [["softmax", "adam", 0], ["hinge", "sgd", 0], ["logistic", "nesterov", 0.2]] as const) {
+    it(`${loss} + ${rule}${dropout ? " + input dropout" : ""}: the parameters of the one-thread engine, bit for bit`, () => {
+      const a = train(threaded, loss, rule, dropout), r = train(single, loss, rule, dropout);
+      expect(a.engine).toBe("ThreadedEngine");
+      expect(r.engine).toBe("WasmEngine");
+      expect(Buffer.from(a.W.data.buffer).equals(Buffer.from(r.W.data.buffer))).toBe(true);
+      expect(Buffer.from(a.b.buffer).equals(Buffer.from(r.b.buffer))).toBe(true);
+      a.losses.forEach((l, i) => expect(lossError(l, r.losses[i]!)).toBeLessThanOrEqual(1e-12));
+    });
+  }
+});
+
+describe("faults", () => {
+  /** A pool's workers, reached the way only a test should. */
+  const workersOf = (pool: ThreadPool) => (pool as unknown as { workers: { terminate(): Promise<number> }[] }).workers;
+
+  /** A program that keeps a thread busy for a while: scores of many rows. */
+  function busy(backend: Backend, rows: number) {
+    const heap = kernelsOf(backend).heap, d = 256, cp = 4;
+    const x = heap.alloc(d * 4), w = heap.alloc(d * cp * 4), b = heap.alloc(cp * 4), s = heap.alloc(rows * cp * 4);
+    const idx = heap.alloc(rows * 4);
+    heap.u32(idx, rows).fill(0);
+    heap.f32(w, d * cp).fill(0);
+    heap.f32(b, cp).fill(0);
+    heap.f32(x, d).fill(1);
+    return [call("scores", rows, d, cp, x, d * 4, idx, w, b, s)];
+  }
+
+  it("a worker killed during a fit fails the next step with an error naming it", async () => {
+    const backend = await init({ threads: 2, threadTimeout: 200 });
+    const pool = backend.pool!;
+    try {
+      pool.run([[], []]);
+      await workersOf(pool)[0]!.terminate();
+      expect(() => pool.run([[], []])).toThrow(/worker 1 (exited|did not finish)/);
+      expect(() => pool.run([[], []])).toThrow(/worker 1/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("a worker that dies in the middle of a step fails it within the timeout instead of hanging", async () => {
+    const backend = await init({ threads: 2, threadTimeout: 200 });
+    const pool = backend.pool!;
+    try {
+      void workersOf(pool)[0]!.terminate();
+      // The exit event cannot arrive while this thread waits: only the deadline can end the wait.
+      expect(() => pool.run([[], []])).toThrow(/worker 1 did not finish its share of the work within \d+ ms: it died or hangs/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("a worker that hangs fails the step within the timeout", async () => {
+    const backend = await init({ threads: 2, threadTimeout: 100 });
+    try {
+      expect(() => backend.pool!.run([[], busy(backend, 2_000_000)])).toThrow(/worker 1 did not finish/);
+      expect(() => backend.pool!.run([[], []])).toThrow(/worker 1 did not finish/);
+    } finally {
+      backend.dispose();
+    }
+  });
+
+  it("an error inside a worker comes back with its message", async () => {
+    const backend = await init({ threads: 2 });
+    const heap = kernelsOf(backend).heap;
+    try {
+      // An address past the end of the memory traps in the worker's kernel.
+      const beyond = heap.memory.buffer.byteLength + 65536;
+      expect(() => backend.pool!.run([[], [call("sgd", 4, beyond, beyond, 0.1)]])).toThrow(/worker 1 failed: .*out of bounds/);
+    } finally {
+      backend.dispose();
+    }
+  });
+});
+
+describe("process exit", () => {
+  it("a Node process exits by itself after dispose()", () => {
+    const script = `
+      import { init } from ${JSON.stringify(fileURLToPath(new URL("../src/index.ts", import.meta.url)))};
+      const backend = await init({ threads: 2 });
+      backend.pool.run([[], []]);
+      console.log("threads", backend.threads);
+      backend.dispose();
+    `;
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script],
+      { encoding: "utf8", timeout: 60_000, cwd: fileURLToPath(new URL("..", import.meta.url)) });
+    expect(child.stderr).toBe("");
+    expect(child.signal).toBeNull();
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain("threads 2");
+  });
+});
