@@ -16,7 +16,7 @@ import {
   type Contender,
 } from "./epoch.js";
 import { initTfjs, tfjsEpoch } from "./tfjs.js";
-import { chart, markdown, PEER, REFERENCE, type Results } from "./report.js";
+import { chart, markdown, PEER, REFERENCE, TUNED_PEER, type Results } from "./report.js";
 import type { MemoryReport } from "./memory.js";
 import type { Mode } from "./timing.js";
 
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     { backend: `${residents[0]![0]} unfused`, slow: false, make: (c) => ourTrainer(residents[0]![1], c, false) },
     { backend: REFERENCE, slow: true, make: (c) => new ReferenceTrainer(data, c) },
     ...[false, true].map((transposed): Contender => ({
-      backend: transposed ? `${PEER}, Xᵀ up front` : PEER,
+      backend: transposed ? TUNED_PEER : PEER,
       slow: true,
       make: (c) => tfjsEpoch(data.X, data.y, data.classes, batches, data.W0, data.b0, c.loss, c.rule, LEARNING_RATE[c.rule], transposed),
     })),

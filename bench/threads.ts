@@ -1,7 +1,8 @@
 // Threads bench: one CIFAR-shaped epoch (N = 10 000, D = 3072, C = 10) on 1 and 2 threads, side by side,
 // and numpy + OpenBLAS on the same epoch when python3 has numpy.
 //   node --import tsx bench/threads.ts [--epochs 5]
-// The 1- and 2-thread engines run their epochs alternately, so that a change of machine load hits both.
+// The 1- and 2-thread engines run their epochs alternately, so that a change of machine load hits both. Each
+// cell is "median (min)" over the epochs: on a shared machine the minimum is the better estimate of idle speed.
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { init, type Backend, type LossKind, type UpdateRule } from "../src/index.js";
@@ -20,6 +21,8 @@ const X = { rows: N, cols: D, data: Float32Array.from({ length: N * D }, () => r
 const y = Int32Array.from({ length: N }, () => rng.int(C));
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const cell = (xs: number[], width: number): string =>
+  `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)})`.padStart(width);
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(" ");
 
 function engineFor(backend: Backend, loss: LossKind, rule: UpdateRule, batchSize: number): TrainingEngine {
@@ -44,7 +47,7 @@ function epoch(engine: TrainingEngine, batch: number, shuffle: Rng): number {
 const one = await init();
 const two = await init({ threads: 2 });
 console.log(`simdlinear threads bench: N=${N} D=${D} C=${C}, ${EPOCHS} epochs each, simd=${one.simd}, load ${load()}`);
-console.log("loss     rule  batch  1 thread ms/epoch  2 threads ms/epoch  speed-up");
+console.log("loss     rule  batch  1 thread ms/epoch  2 threads ms/epoch  speed-up (median, min)");
 for (const batch of [200, 32]) {
   for (const loss of ["softmax", "hinge"] as const) {
     for (const rule of ["sgd", "adam"] as const) {
@@ -52,9 +55,9 @@ for (const batch of [200, 32]) {
       const times: number[][] = [[], []];
       engines.forEach((e) => epoch(e, batch, new Rng(2))); // warm-up
       for (let e = 0; e < EPOCHS; e++) engines.forEach((engine, i) => times[i]!.push(epoch(engine, batch, new Rng(3 + e))));
-      const [t1, t2] = times.map(median) as [number, number];
-      console.log(`${loss.padEnd(8)} ${rule.padEnd(5)} ${String(batch).padStart(5)}  ${t1.toFixed(1).padStart(17)}  `
-        + `${t2.toFixed(1).padStart(18)}  ${(t1 / t2).toFixed(2).padStart(8)}×`);
+      const [t1, t2] = times as [number[], number[]];
+      console.log(`${loss.padEnd(8)} ${rule.padEnd(5)} ${String(batch).padStart(5)}  ${cell(t1, 17)}  ${cell(t2, 18)}  `
+        + `${(median(t1) / median(t2)).toFixed(2)}×, ${(Math.min(...t1) / Math.min(...t2)).toFixed(2)}×`);
       engines.forEach((e) => e.dispose());
     }
   }
@@ -62,7 +65,7 @@ for (const batch of [200, 32]) {
 
 // Where two threads start to pay: one softmax + SGD step forced onto 1 or 2 threads, per batch size.
 console.log(`\nper-step crossover (softmax + sgd, D=${D}, C=${C}), load ${load()}`);
-console.log("batch  1 thread µs  2 threads µs");
+console.log("batch  1 thread µs (min)  2 threads µs (min)");
 {
   const kernels = (two.ops as WasmOps).kernels, heap = kernels.heap, cp = padCols(C);
   const block = (bytes: number) => heap.bytes(heap.alloc(bytes), bytes).fill(0).byteOffset;
@@ -86,11 +89,12 @@ console.log("batch  1 thread µs  2 threads µs");
         }
         samples.push((performance.now() - started) / reps * 1000);
       }
-      return median(samples);
+      return samples;
     };
     perStep(1);
     perStep(2);
-    console.log(`${String(n).padStart(5)}  ${perStep(1).toFixed(0).padStart(11)}  ${perStep(2).toFixed(0).padStart(12)}`);
+    const us = (xs: number[]) => `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)})`;
+    console.log(`${String(n).padStart(5)}  ${us(perStep(1)).padStart(17)}  ${us(perStep(2)).padStart(18)}`);
   }
 }
 one.dispose();
@@ -117,7 +121,7 @@ epoch()
 ts = []
 for _ in range(${EPOCHS}):
     t = time.perf_counter(); epoch(); ts.append((time.perf_counter() - t) * 1000)
-print(f"{sorted(ts)[len(ts) // 2]:.1f}")
+print(f"{sorted(ts)[len(ts) // 2]:.1f} ({min(ts):.1f})")
 `], { encoding: "utf8" });
 console.log(numpy.status === 0 ? `\nnumpy ${"softmax sgd 200".padEnd(16)} ${numpy.stdout.trim()} ms/epoch (OpenBLAS, its default threads), load ${load()}`
   : `\nnumpy: not measured (${(numpy.stderr || String(numpy.error)).trim().split("\n").pop()})`);

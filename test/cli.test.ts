@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { init, LinearClassifier, standardize, trainTestSplit, type Matrix, type SimdLevel } from "../src/index.js";
+import { features, init, LinearClassifier, standardize, trainTestSplit, type Matrix, type SimdLevel } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -60,6 +60,14 @@ describe("simdlinear train", () => {
     expect(confusion.reduce((hits, row, t) => hits + row[t]!, 0) / 2000).toBe(report.testAccuracy);
   });
 
+  it("with no flags (softmax, adam, cosine schedule, 20% input dropout, 20 epochs) reaches test accuracy ≥ 0.91", async () => {
+    const { code, stdout } = await cli("train", "--json");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ loss: "softmax", optimizer: "adam", epochs: 20, scale: "none" });
+    expect(report.testAccuracy).toBeGreaterThanOrEqual(0.91);
+  });
+
   it("the report without --json has the test accuracy, the time and the confusion matrix", async () => {
     const { code, stdout } = await cli("train", "--epochs", "1");
     expect(code).toBe(0);
@@ -79,7 +87,7 @@ describe("--save, then predict", () => {
     const { csv, X, y } = blobs();
     const data = join(dir, "blobs.csv"), model = join(dir, "model.json"), out = join(dir, "labels.txt");
     writeFileSync(data, csv);
-    const trained = await cli("train", "--data", data, "--label", "class", "--epochs", "30", "--lr", "0.05", "--seed", "3",
+    const trained = await cli("train", "--data", data, "--label", "class", "--epochs", "30", "--lr", "0.05", "--schedule", "constant", "--dropout", "0", "--seed", "3",
       "--save", model, "--json");
     expect(trained.stderr).toBe("");
     const report = JSON.parse(trained.stdout);
@@ -116,6 +124,54 @@ describe("--save, then predict", () => {
     });
     expect(await cli("predict", "--model", data, "--data", data)).toMatchObject({
       code: 1, stderr: expect.stringContaining("is not a readable JSON model file"),
+    });
+  });
+});
+
+/** 120 noisy 8×8 images, one per row: vertical stripes (class 0) or horizontal stripes (class 1), label first. */
+function stripes(): { csv: string; X: Matrix; y: Int32Array } {
+  const rng = new Rng(5), N = 120, side = 8;
+  const y = Int32Array.from({ length: N }, (_, i) => i % 2);
+  const rows = Array.from(y, (c) => Array.from({ length: side * side }, (_, p) => {
+    const along = c === 0 ? p % side : Math.floor(p / side);
+    return ((along % 4 < 2 ? 1 : 0) + 0.3 * rng.normal()).toFixed(3);
+  }));
+  const X = { rows: N, cols: side * side, data: Float32Array.from(rows.flatMap((r) => r.map(Number))) };
+  return { csv: rows.map((r, i) => [y[i], ...r].join(",")).join("\n") + "\n", X, y };
+}
+
+describe("--features", () => {
+  it("trains on HoG of each row seen as an image, and predict replays the transform saved with the model", async () => {
+    const { csv, X, y } = stripes();
+    const data = join(dir, "stripes.csv"), model = join(dir, "stripes-model.json");
+    writeFileSync(data, csv);
+    const trained = await cli("train", "--data", data, "--features", "hog", "--image", "8x8", "--cell-size", "4",
+      "--epochs", "20", "--lr", "0.05", "--schedule", "constant", "--dropout", "0", "--seed", "1", "--save", model, "--json");
+    expect(trained.stderr).toBe("");
+    const report = JSON.parse(trained.stdout);
+    expect(report.features).toBe(36); // one 2×2-cell block of 9 orientation bins
+
+    const backend = await init({ backend: "wasm", simd: report.simd as SimdLevel });
+    const hog = (M: Matrix): Matrix => features.hog(backend, features.asImages(M, 8, 8), { cellSize: 4 });
+    const { train } = trainTestSplit(X, y, { testFraction: 0.2, seed: 1, stratify: true });
+    const scaler = standardize().fit(hog(train.X));
+    const clf = new LinearClassifier({ optimizer: { rule: "adam", learningRate: 0.05 }, epochs: 20, seed: 1, backend });
+    await clf.fit(scaler.transform(hog(train.X)), train.y);
+    const expected = Array.from(clf.predict(scaler.transform(hog(X))), String);
+    expect(clf.score(scaler.transform(hog(X)), y)).toBeGreaterThan(0.95);
+    clf.dispose();
+    backend.dispose();
+
+    const predicted = await cli("predict", "--model", model, "--data", data);
+    expect(predicted.stderr).toBe("");
+    expect(predicted.stdout.trim().split("\n")).toEqual(expected);
+  });
+
+  it("refuses an unknown transform, and --features on a CSV without --image", async () => {
+    expect(await cli("train", "--features", "hog,sift")).toMatchObject({ code: 1, stderr: expect.stringContaining("unknown transform 'sift'") });
+    writeFileSync(join(dir, "plain.csv"), stripes().csv);
+    expect(await cli("train", "--data", join(dir, "plain.csv"), "--features", "hog")).toMatchObject({
+      code: 1, stderr: expect.stringContaining("needs --image"),
     });
   });
 });

@@ -2,7 +2,7 @@
 // the float64 reference.
 import { afterAll, describe, expect, it } from "vitest";
 import { init, numericalGradient, relError, type Matrix } from "../src/index.js";
-import { balancedTree, huffmanTree, treeFromChildren, type HsmTree } from "../src/hsoftmax/tree.js";
+import { balancedTree, centroidTree, huffmanTree, treeFromChildren, type HsmTree } from "../src/hsoftmax/tree.js";
 import { identityBatch, ReferenceSparseOps, sparseOpsOf, type SparseOps } from "../src/sparse/ops.js";
 import * as hsm from "../src/reference/hsoftmax.js";
 import { Rng } from "../src/data/rng.js";
@@ -67,6 +67,18 @@ describe("trees", () => {
     expect(() => treeFromChildren(8, broken)).toThrow(RangeError);
     expect(() => treeFromChildren(8, broken)).toThrow(/children\[1\]/);
     expect(() => treeFromChildren(8, [1, 2])).toThrow(/= 14 entries/);
+  });
+
+  it("centroid tree: balanced, and the root separates the two groups of nearby class means", () => {
+    const centroids = { rows: 6, cols: 2, data: Float32Array.of(-10, 1, 9, 0, -11, 0, 10, 1, -9, -1, 11, -1) };
+    const tree = centroidTree(centroids);
+    checkTree(tree);
+    expect(Math.max(...depths(tree))).toBe(3);
+    const side = (y: number) => tree.pathBit[tree.pathStart[y]!]!;
+    expect(new Set([0, 2, 4].map(side)).size).toBe(1);
+    expect(new Set([1, 3, 5].map(side)).size).toBe(1);
+    expect(side(0)).not.toBe(side(1));
+    expect(() => centroidTree({ rows: 1, cols: 2, data: Float32Array.of(0, 0) })).toThrow(/centroids.rows/);
   });
 
   it("rejects bad class counts", () => {

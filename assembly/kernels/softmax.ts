@@ -19,9 +19,10 @@ export function softmax(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize,
     const inv = weight / sum;
     memory.fill(out, 0, ldc);
     for (let j: usize = 0; j < ldr; j += 4) store<f32>(out + j, <f32>(Math.exp(<f64>load<f32>(row + j) - m) * inv));
-    const at = out + (<usize>label << 2);
-    store<f32>(at, <f32>(<f64>load<f32>(at) - weight));
-    total += weight * (Math.log(sum) - (<f64>load<f32>(row + (<usize>label << 2)) - m));
+    // p_y − 1 in f64, not from the rounded p_y: a confident row has p_y − 1 ≈ −1e-15, which f32(p_y) = 1 loses.
+    const sy = <f64>load<f32>(row + (<usize>label << 2)) - m;
+    store<f32>(out + (<usize>label << 2), <f32>((Math.exp(sy) * inv) - weight));
+    total += weight * (Math.log(sum) - sy);
   }
   return total;
 }

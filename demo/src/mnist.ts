@@ -32,6 +32,8 @@ let model: LinearClassifier | null = null;
 /** Pieces of PIECE rows trained so far, over all epochs. */
 let piecesDone = 0;
 let running = false;
+/** Bumped by every start and reset: a training loop that sees another value has been superseded and stops. */
+let generation = 0;
 let drawn: Float32Array | null = null;
 
 const settings = () => ({
@@ -183,7 +185,8 @@ function rowsOf(set: Dataset, start: number, end: number): Dataset {
 async function train(): Promise<void> {
   const piecesPerEpoch = Math.ceil(data.train.X.rows / PIECE), total = settings().epochs * piecesPerEpoch;
   model ??= newModel();
-  while (running && piecesDone < total) {
+  const mine = ++generation;
+  while (running && generation === mine && piecesDone < total) {
     const start = (piecesDone % piecesPerEpoch) * PIECE, piece = rowsOf(data.train, start, Math.min(start + PIECE, data.train.X.rows));
     const history = await model.partialFit(piece.X, piece.y, { classes: CLASSES });
     piecesDone++;
@@ -198,7 +201,7 @@ async function train(): Promise<void> {
     showStatus(epoch, history.loss[0]!, testAccuracy);
     await new Promise(requestAnimationFrame);
   }
-  setRunning(false);
+  if (generation === mine) setRunning(false);
 }
 
 function showStatus(epoch: number, loss: number, testAccuracy: number): void {
@@ -211,10 +214,12 @@ function setRunning(on: boolean): void {
   ui.train.textContent = on ? "Pause" : piecesDone > 0 ? "Continue" : "Train";
   // Settings shape the model: they change after a Reset, not during a run.
   for (const c of controls) c.disabled = on || piecesDone > 0;
+  ui.reset.disabled = on;
 }
 
 function reset(): void {
   running = false;
+  generation++;
   model?.dispose();
   model = null;
   piecesDone = 0;
@@ -238,5 +243,5 @@ showSettings();
 const backend = await startBackend();
 const data = await orShowError(loadMnist(mnistUrl));
 reset();
-ui.train.disabled = ui.reset.disabled = false;
+ui.train.disabled = false;
 document.body.dataset.ready = "true";

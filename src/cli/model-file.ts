@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { LinearClassifier, preprocessorFromJSON, type Preprocessor, type PreprocessorJSON } from "../index.js";
+import { FEATURE_KINDS, type FeatureSpec } from "./features.js";
 
 const FORMAT = "simdlinear-model";
 const VERSION = 1;
@@ -13,6 +14,10 @@ export interface ModelInput {
   features: number;
   /** The training CSV's label column, or null (built-in MNIST). */
   labelColumn: number | null;
+  /** Feature transforms applied before the preprocessing (--features), replayed by `predict`. */
+  transform: FeatureSpec | null;
+  /** The built-in data's image layout (not saved). */
+  image?: FeatureSpec["image"];
 }
 
 export interface ModelFile {
@@ -24,7 +29,8 @@ export interface ModelFile {
 }
 
 export function saveModel(file: string, model: LinearClassifier, preprocessing: Preprocessor | null, input: ModelInput): void {
-  const content: ModelFile = { format: FORMAT, version: VERSION, input, preprocessing: preprocessing?.toJSON() ?? null, model: model.toJSON() };
+  const { image: _layout, ...saved } = input;
+  const content: ModelFile = { format: FORMAT, version: VERSION, input: saved, preprocessing: preprocessing?.toJSON() ?? null, model: model.toJSON() };
   writeFileSync(file, JSON.stringify(content) + "\n");
 }
 
@@ -42,9 +48,17 @@ export async function loadModel(file: string): Promise<{ model: LinearClassifier
   if (typeof input?.features !== "number" || !(input.labelColumn === null || typeof input.labelColumn === "number")) {
     throw new Error(`${file}: "input" must hold "features" and "labelColumn"`);
   }
+  input.transform ??= null;
+  if (input.transform !== null && !validSpec(input.transform)) throw new Error(`${file}: "input.transform" is not a valid feature spec`);
   return {
     model: await LinearClassifier.fromJSON(json.model, { backend: "wasm" }).ready(),
     preprocessing: json.preprocessing ? preprocessorFromJSON(json.preprocessing) : null,
     input,
   };
+}
+
+function validSpec(spec: FeatureSpec): boolean {
+  const positive = (n: unknown): boolean => Number.isInteger(n) && (n as number) > 0;
+  return Array.isArray(spec.kinds) && spec.kinds.every((k) => (FEATURE_KINDS as readonly string[]).includes(k))
+    && positive(spec.image?.height) && positive(spec.image?.width) && positive(spec.image?.channels) && positive(spec.cellSize);
 }

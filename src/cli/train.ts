@@ -7,6 +7,7 @@ import {
 import { DEFAULTS } from "../model/options.js";
 import { columnIndex, featureMatrix, labelColumn, readCsv } from "./csv.js";
 import { saveModel, type ModelInput } from "./model-file.js";
+import { extractFeatures, parseFeatureKinds, parseImageShape, type FeatureSpec } from "./features.js";
 
 export type Scaling = "standardize" | "minmax" | "none";
 
@@ -16,16 +17,23 @@ export interface TrainOptions {
   lr?: number;
   l2?: number;
   l1?: number;
-  epochs?: number;
+  epochs: number;
   batchSize?: number;
+  schedule: "constant" | "cosine";
+  dropout: number;
   backend: "wasm" | "reference";
   seed: number;
   data?: string;
   label: string;
   testFraction: number;
-  scale: Scaling;
+  scale?: Scaling;
   save?: string;
   json: boolean;
+  /** Comma-separated feature transforms (raw, hog, color); raw pixels when absent. */
+  features?: string;
+  /** Image layout of a row for --features, HxW or HxWxC; MNIST is 28x28. */
+  image?: string;
+  cellSize: number;
 }
 
 interface Data {
@@ -38,6 +46,7 @@ interface Data {
 /** The data of a run, preprocessed by `scaler` (fitted on the training rows). */
 interface Run {
   data: Data;
+  scale: Scaling;
   scaler: Preprocessor | null;
   Xtrain: Matrix;
   Xtest: Matrix;
@@ -45,15 +54,20 @@ interface Run {
 
 export async function train(opts: TrainOptions): Promise<void> {
   const data = opts.data ? csvData(opts.data, opts.label, opts.testFraction, opts.seed) : await mnistData();
-  const scaler = opts.scale === "none" ? null : (opts.scale === "standardize" ? standardize() : minMax()).fit(data.train.X);
-  const prepare = (X: Matrix): Matrix => scaler?.transform(X) ?? X;
-  const run: Run = { data, scaler, Xtrain: prepare(data.train.X), Xtest: prepare(data.test.X) };
   const backend = await init({ backend: opts.backend });
   try {
+    data.input.transform = featureSpec(opts, data);
+    const transform = (X: Matrix): Matrix => (data.input.transform ? extractFeatures(backend, X, data.input.transform) : X);
+    const Xtrain = transform(data.train.X), Xtest = transform(data.test.X);
+    const scale = opts.scale ?? (opts.data || data.input.transform ? "standardize" : "none");
+    const scaler = scale === "none" ? null : (scale === "standardize" ? standardize() : minMax()).fit(Xtrain);
+    const prepare = (X: Matrix): Matrix => scaler?.transform(X) ?? X;
+    const run: Run = { data, scale, scaler, Xtrain: prepare(Xtrain), Xtest: prepare(Xtest) };
     const model = new LinearClassifier(withoutUndefined({
       loss: opts.loss,
-      optimizer: withoutUndefined({ rule: opts.optimizer, learningRate: opts.lr }),
+      optimizer: withoutUndefined({ rule: opts.optimizer, learningRate: opts.lr, schedule: { type: opts.schedule } }),
       l2: opts.l2, l1: opts.l1, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, backend,
+      inputDropout: opts.dropout,
     }));
     try {
       await report(opts, run, model, backend);
@@ -67,10 +81,11 @@ export async function train(opts: TrainOptions): Promise<void> {
 
 /** Trains with a progress bar (unless --json), then prints the test figures and saves the model if asked. */
 async function report(opts: TrainOptions, run: Run, model: LinearClassifier, backend: Backend): Promise<void> {
-  const { data, scaler, Xtrain, Xtest } = run;
-  const epochs = opts.epochs ?? DEFAULTS.epochs;
+  const { data, scale, scaler, Xtrain, Xtest } = run;
+  const epochs = opts.epochs;
   if (!opts.json) {
-    console.log(`${data.name}: ${Xtrain.rows} train / ${Xtest.rows} test rows, ${Xtrain.cols} features; scaling: ${opts.scale}`);
+    const transform = data.input.transform ? `; features: ${data.input.transform.kinds.join("+")}` : "";
+    console.log(`${data.name}: ${Xtrain.rows} train / ${Xtest.rows} test rows, ${Xtrain.cols} features${transform}; scaling: ${scale}`);
     console.log(`${opts.loss} loss, ${opts.optimizer}, ${epochs} epochs, batch ${opts.batchSize ?? DEFAULTS.batchSize}, `
       + `${backend.name}${backend.simd ? ` (${backend.simd})` : ""} backend`);
   }
@@ -93,7 +108,7 @@ async function report(opts: TrainOptions, run: Run, model: LinearClassifier, bac
 
   const summary = {
     data: data.name, train: Xtrain.rows, test: Xtest.rows, features: Xtrain.cols, classes,
-    loss: opts.loss, optimizer: opts.optimizer, epochs: history.epochs.length, scale: opts.scale,
+    loss: opts.loss, optimizer: opts.optimizer, epochs: history.epochs.length, scale,
     backend: backend.name, simd: backend.simd, finalLoss: history.loss.at(-1),
     trainAccuracy: model.score(Xtrain, data.train.y), testAccuracy, seconds, confusion, saved: opts.save ?? null,
   };
@@ -108,7 +123,10 @@ async function report(opts: TrainOptions, run: Run, model: LinearClassifier, bac
 
 async function mnistData(): Promise<Data> {
   const { train, test } = await loadMnist();
-  return { name: "MNIST (built-in, 10,000 digits)", train, test, input: { features: train.X.cols, labelColumn: null } };
+  return {
+    name: "MNIST (built-in, 10,000 digits)", train, test,
+    input: { features: train.X.cols, labelColumn: null, transform: null, image: { height: 28, width: 28, channels: 1 } },
+  };
 }
 
 function csvData(file: string, label: string, testFraction: number, seed: number): Data {
@@ -116,7 +134,17 @@ function csvData(file: string, label: string, testFraction: number, seed: number
   const column = columnIndex(table, file, label);
   const X = featureMatrix(table, file, column), y = labelColumn(table, file, column);
   const { train, test } = trainTestSplit(X, y, { testFraction, seed, stratify: true });
-  return { name: file, train, test, input: { features: X.cols, labelColumn: column } };
+  return { name: file, train, test, input: { features: X.cols, labelColumn: column, transform: null } };
+}
+
+function featureSpec(opts: TrainOptions, data: Data): FeatureSpec | null {
+  if (opts.features === undefined) {
+    if (opts.image !== undefined) throw new RangeError("--image only applies with --features");
+    return null;
+  }
+  const image = opts.image !== undefined ? parseImageShape(opts.image) : data.input.image;
+  if (!image) throw new RangeError("--features on a CSV needs --image HEIGHTxWIDTH[xCHANNELS] to lay each row out as an image");
+  return { kinds: parseFeatureKinds(opts.features), image, cellSize: opts.cellSize };
 }
 
 /** counts[t][p]: test rows of true class t predicted as p. */

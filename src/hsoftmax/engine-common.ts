@@ -5,7 +5,7 @@ import { checkSparseSpec } from "../sparse/lazy.js";
 
 /** The spec must fit the tree, and use an update rule without input dropout (as the sparse engines). */
 export function checkHsmSpec(spec: EngineSpec, tree: HsmTree): void {
-  checkSparseSpec(spec);
+  checkSparseSpec(spec, "hierarchical softmax");
   if (tree.classes !== spec.c) throw new RangeError(`the tree has ${tree.classes} classes but the spec has c = ${spec.c}`);
 }
 

@@ -4,8 +4,13 @@
  * - `balancedTree(c)`: classes split in halves, depth ⌈log₂ c⌉ for every class;
  * - `huffmanTree(counts)`: word2vec's tree (Mikolov et al. 2013), built by Huffman's algorithm on the class
  *   frequencies, so that frequent classes get short paths and the expected path length is minimal.
+ * - `centroidTree(centroids)`: balanced too, but each node splits its classes at the median of their mean
+ *   vectors' projection on the principal direction, so that similar classes share subtrees and each node's
+ *   split is close to linearly separable: what a linear model (unlike word2vec's learned vectors) needs.
  * At an inner node, the right branch has probability σ(s) and the left one σ(−s) (assembly/kernels/hsoftmax.ts).
  */
+import type { Matrix } from "../types.js";
+import { Rng } from "../data/rng.js";
 import * as v from "../validate.js";
 
 export interface HsmTree {
@@ -40,6 +45,55 @@ export function balancedTree(classes: number): HsmTree {
   };
   build(0, classes);
   return renumber(classes, raw);
+}
+
+/**
+ * Recursive principal-direction bisection of the class mean vectors (c×d, one row per class): the principal
+ * direction of a node's centroids comes from 30 power iterations (seeded), the lower half of the projections
+ * goes left. Depth ⌈log₂ c⌉ as balancedTree.
+ */
+export function centroidTree(centroids: Matrix): HsmTree {
+  const { rows: classes, cols: d, data } = v.matrixArg("centroids", centroids);
+  v.dimension("centroids.rows", classes, 2);
+  const raw: RawTree = { left: new Int32Array(classes - 1), right: new Int32Array(classes - 1), root: classes };
+  const rng = new Rng(0);
+  let next = classes;
+  const build = (members: number[]): number => {
+    if (members.length === 1) return members[0]!;
+    const direction = principalDirection(members, data, d, rng);
+    const projection = new Map<number, number>();
+    for (const j of members) {
+      let p = 0;
+      for (let k = 0; k < d; k++) p += data[j * d + k]! * direction[k]!;
+      projection.set(j, p);
+    }
+    const sorted = [...members].sort((a, b) => projection.get(a)! - projection.get(b)! || a - b);
+    const id = next++, half = Math.ceil(sorted.length / 2);
+    raw.left[id - classes] = build(sorted.slice(0, half));
+    raw.right[id - classes] = build(sorted.slice(half));
+    return id;
+  };
+  build(Array.from({ length: classes }, (_, j) => j));
+  return renumber(classes, raw);
+}
+
+/** The unit top eigenvector of the centred rows' covariance, by power iteration from a seeded random start. */
+function principalDirection(members: number[], data: Float32Array, d: number, rng: Rng): Float64Array {
+  const mean = new Float64Array(d);
+  for (const j of members) for (let k = 0; k < d; k++) mean[k] = mean[k]! + data[j * d + k]! / members.length;
+  let u = Float64Array.from({ length: d }, () => rng.normal());
+  for (let iteration = 0; iteration < 30; iteration++) {
+    const w = new Float64Array(d);
+    for (const j of members) {
+      let p = 0;
+      for (let k = 0; k < d; k++) p += (data[j * d + k]! - mean[k]!) * u[k]!;
+      for (let k = 0; k < d; k++) w[k] = w[k]! + p * (data[j * d + k]! - mean[k]!);
+    }
+    const norm = Math.sqrt(w.reduce((acc, x) => acc + x * x, 0));
+    if (norm === 0) break; // identical centroids: any direction splits them
+    u = w.map((x) => x / norm);
+  }
+  return u;
 }
 
 /**

@@ -3,6 +3,12 @@
  *
  * Targets: Int32Array labels 0..C−1 (every loss; logistic and attribute-hinge then act one-vs-rest), or, for
  * multi-label data, an N×C Matrix of 0/1 (logistic, and attribute-hinge, which maps 0/1 to −1/+1 internally).
+ * The type parameter is the target type (`new LinearClassifier<Matrix>(…)` for multi-label), which `predict`
+ * returns.
+ *
+ * Training: mini-batches of a fresh shuffle each epoch, all resident in the backend's memory (src/train/). If the
+ * loss becomes NaN or ±∞, fit throws a DivergenceError naming the epoch and step, and the model keeps the weights
+ * from before the last update (the engine keeps a resident copy of W and b from before each update).
  *
  * Defaults: loss 'softmax'; optimizer adam with learning rate 1e-3 (β₁ 0.9, β₂ 0.999, ε 1e-8); batchSize 200;
  * epochs 10; init 'gaussian' (std 0.01), biases 0; no penalty, max-norm or dropout; seed 0; backend 'wasm'.

@@ -4,9 +4,6 @@ import type { Matrix } from "../types.js";
 import type { CsrMatrix } from "../sparse/csr.js";
 import * as reg from "./regularize.js";
 
-/** The CSR rows of a batch, or all rows in order. */
-export const allRows = (X: CsrMatrix): Int32Array => Int32Array.from({ length: X.rows }, (_, i) => i);
-
 /**
  * The distinct columns used by the listed CSR rows, in order of first use (the slot order of the compact
  * gradient). Hierarchical softmax passes the paths' CSR and the batch's labels.

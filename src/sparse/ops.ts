@@ -1,7 +1,7 @@
 /**
  * The sparse-input and hierarchical-softmax primitives of both backends, one call each (inputs copied in, results
  * copied out), like src/backend/ops.ts for the dense ones. Inputs are already validated. Training does not come
- * through here: it keeps its buffers resident (src/sparse/trainer.ts).
+ * through here: the engines keep their buffers resident (src/sparse/wasm-engine.ts, src/hsoftmax/wasm-engine.ts).
  */
 import type { Matrix, UpdateRule } from "../types.js";
 import type { CsrMatrix } from "./csr.js";
@@ -64,18 +64,18 @@ export class ReferenceSparseOps implements SparseOps {
 }
 
 /** Copies a CSR matrix into wasm memory: pointers to indptr, indices and values. */
-export function csrPointers(sc: Scope, X: CsrMatrix): { indptr: number; indices: number; values: number } {
+function csrPointers(sc: Scope, X: CsrMatrix): { indptr: number; indices: number; values: number } {
   return { indptr: sc.i32(X.indptr), indices: sc.i32(X.indices), values: sc.f32(X.values) };
 }
 
 /** Copies the tree's arrays into wasm memory. */
-export function treePointers(sc: Scope, tree: HsmTree): { children: number; pathStart: number; pathNode: number; pathBit: number } {
+function treePointers(sc: Scope, tree: HsmTree): { children: number; pathStart: number; pathNode: number; pathBit: number } {
   return { children: sc.i32(tree.children), pathStart: sc.i32(tree.pathStart), pathNode: sc.i32(tree.pathNode),
     pathBit: sc.i32(tree.pathBit) };
 }
 
 /** A zero-filled block of n i32 (the mark array of touchedRows). */
-export function zeros(sc: Scope, n: number): number {
+function zeros(sc: Scope, n: number): number {
   const ptr = sc.alloc(n * 4);
   sc.heap.i32(ptr, n).fill(0);
   return ptr;

@@ -59,8 +59,8 @@ function staticImports(entry: string): { files: string[]; bare: string[] } {
     if (files.has(file)) return;
     files.add(file);
     const code = readFileSync(file, "utf8");
-    for (const [, spec] of code.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm)) {
-      if (spec === undefined) continue;
+    for (const [, from, sideEffect] of code.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm)) {
+      const spec = (from ?? sideEffect)!;
       if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
       else bare.add(spec);
     }

@@ -1,0 +1,148 @@
+/**
+ * The hierarchical-softmax training engine in plain TypeScript over the float64 twins (src/reference/hsoftmax.ts):
+ * the oracle of WasmHsmEngine, with the same steps, lazy node updates and parameter layout (V node-major).
+ */
+import type { Matrix, UpdateRule } from "../types.js";
+import type { UpdateHyper } from "../backend/ops.js";
+import type { Rng } from "../data/rng.js";
+import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
+import type { CsrMatrix } from "../sparse/csr.js";
+import type { HsmTree } from "./tree.js";
+import { STATE_FIELDS } from "../backend/optimizer.js";
+import { ReferenceOps } from "../backend/reference-ops.js";
+import * as ref from "../reference/sparse.js";
+import * as hsm from "../reference/hsoftmax.js";
+import { checkHsmSpec } from "./engine-common.js";
+
+interface Data {
+  X: Matrix;
+  y: Int32Array;
+  order: Uint32Array;
+}
+
+export class ReferenceHsmEngine implements TrainingEngine {
+  private readonly ops = new ReferenceOps();
+  private readonly rule: UpdateRule;
+  private readonly V: Matrix;
+  private readonly b: Float32Array;
+  private readonly state: Float32Array[];
+  private readonly bState: Float32Array[];
+  private readonly hyper: UpdateHyper;
+  private touched: Int32Array = new Int32Array(0);
+  private G: Float32Array = new Float32Array(0);
+  private gb: Float32Array = new Float32Array(0);
+  private prev: { rows: Int32Array; V: Float32Array[]; b: number[] } | null = null;
+  private readonly slots = new Map<Slot, Data>();
+
+  constructor(readonly spec: EngineSpec, readonly tree: HsmTree) {
+    checkHsmSpec(spec, tree);
+    const { d, c } = spec, m = c - 1;
+    this.rule = spec.rule as UpdateRule;
+    this.V = { rows: m, cols: d, data: new Float32Array(m * d) };
+    this.b = new Float32Array(m);
+    this.state = STATE_FIELDS[this.rule].map(() => new Float32Array(m * d));
+    this.bState = STATE_FIELDS[this.rule].map(() => new Float32Array(m));
+    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
+  }
+
+  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
+    if ("format" in X) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
+    if (!(targets instanceof Int32Array)) throw new TypeError("hierarchical softmax takes Int32Array labels");
+    this.slots.set(slot, { X: { ...X, data: X.data.slice() }, y: targets.slice(),
+      order: Uint32Array.from({ length: X.rows }, (_, i) => i) });
+  }
+
+  unload(slot: Slot): void {
+    this.slots.delete(slot);
+  }
+
+  rows(slot: Slot): number {
+    return this.slots.get(slot)?.X.rows ?? 0;
+  }
+
+  shuffle(rng: Rng): void {
+    rng.shuffle(this.data("train").order);
+  }
+
+  gradient(start: number, count: number): number {
+    const data = this.data("train"), batch = data.order.subarray(start, start + count), { d, l2, l1 } = this.spec;
+    const rows = ref.touchedRows(this.tree.pathStart, this.tree.pathNode, Array.from(batch, (r) => data.y[r]!));
+    const result = hsm.hsmLoss(data.X, data.y, this.spec.classWeight, this.V, this.b, this.tree, 1 / count, rows, batch);
+    this.touched = rows;
+    this.G = result.G.data;
+    this.gb = result.gb;
+    const penalty = l2 > 0 || l1 > 0 ? ref.penaltyRows(rows, d, this.V.data, l2, l1, this.G) : 0;
+    return result.sum / count + penalty;
+  }
+
+  update(learningRate: number, momentum: number): void {
+    const h = this.hyper, d = this.spec.d, rows = this.touched;
+    Object.assign(h, { learningRate, momentum, t: h.t + 1 });
+    this.prev = { rows, V: Array.from(rows, (j) => this.V.data.slice(j * d, (j + 1) * d)), b: Array.from(rows, (j) => this.b[j]!) };
+    const step = (w: Float32Array, g: Float32Array, s: Float32Array[]) => this.ops.update(this.rule, w, g, s, h);
+    ref.updateRows(rows, d, this.V.data, this.G, this.state, step);
+    ref.updateRows(rows, 1, this.b, this.gb, this.bState, step);
+  }
+
+  search(): number {
+    throw new RangeError("rule: 'random-search' is not available with hierarchical softmax");
+  }
+
+  maxNorm(): void {
+    throw new RangeError("maxNorm is not available with hierarchical softmax");
+  }
+
+  restore(): void {
+    if (this.prev) {
+      const { rows, V, b } = this.prev, d = this.spec.d;
+      rows.forEach((j, r) => {
+        this.V.data.set(V[r]!, j * d);
+        this.b[j] = b[r]!;
+      });
+      this.prev = null;
+    }
+    this.resetState();
+  }
+
+  evaluate(slot: Slot, visit: ScoreVisitor): number {
+    const data = this.data(slot), { batchSize, c, l2, l1, d, classWeight: cw } = this.spec, n = data.X.rows;
+    let sum = 0;
+    for (let first = 0; first < n; first += batchSize) {
+      const batch = Uint32Array.from({ length: Math.min(batchSize, n - first) }, (_, i) => first + i);
+      const P = hsm.hsmProbabilities(hsm.hsmNodeScores(data.X, this.V, this.b, batch), this.tree);
+      const logP = Float32Array.from(P, Math.log);
+      batch.forEach((r, i) => (sum -= (cw ? cw[data.y[r]!]! : 1) * Math.log(P[i * c + data.y[r]!]!)));
+      visit(logP, c, first, batch.length);
+    }
+    return sum / n + (l2 > 0 || l1 > 0 ? ref.penaltyRows(null, d, this.V.data, l2, l1, null) : 0);
+  }
+
+  getParams(): { W: Matrix; b: Float32Array } {
+    const { d } = this.spec, m = this.V.rows, W = new Float32Array(d * m);
+    for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) W[k * m + j] = this.V.data[j * d + k]!;
+    return { W: { rows: d, cols: m, data: W }, b: this.b.slice() };
+  }
+
+  setParams(W: Matrix, b: Float32Array): void {
+    const { d } = this.spec, m = this.V.rows;
+    if (W.rows !== d || W.cols !== m || b.length !== m) throw new RangeError(`hierarchical softmax takes W ${d}×${m} and b of ${m}`);
+    for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) this.V.data[j * d + k] = W.data[k * m + j]!;
+    this.b.set(b);
+    this.prev = null;
+  }
+
+  resetState(): void {
+    for (const s of [...this.state, ...this.bState]) s.fill(0);
+    this.hyper.t = 0;
+  }
+
+  dispose(): void {
+    this.slots.clear();
+  }
+
+  private data(slot: Slot): Data {
+    const data = this.slots.get(slot);
+    if (!data) throw new Error(`the engine holds no ${slot} data`);
+    return data;
+  }
+}
