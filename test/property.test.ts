@@ -71,8 +71,28 @@ function targetsFor(kind: LossKind, f: Filler, n: number, c: number): Int32Array
   return { rows: n, cols: c, data };
 }
 
-/** The rounding allowance of the hinge kernels' float32 margins (0 for the other losses); null: near a kink. */
+/**
+ * Both implementations form softmax's p − 1 and logistic's σ(s) − t in float64 from a probability rounded near 1,
+ * so a row that is certain of its class (dS ≈ 1e-14) has a dS known to float64 resolution only: each entry may
+ * differ by C·2^-50 (an ulp of exp per class, the sum and the division), and the loss of such a row likewise.
+ */
+function probabilityRounding(kind: LossKind, n: number, c: number, targets: Int32Array | Matrix, cw: Float32Array | null) {
+  const terms = kind === "softmax" ? c : 1, dS = new Float64Array(n * c);
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const w = kind === "softmax" && cw ? cw[(targets as Int32Array)[i]!]! : 1;
+    dS.fill(w * terms * 2 ** -50, i * c, (i + 1) * c);
+    loss += w * c * 2 ** -50;
+  }
+  return { dS, loss };
+}
+
+/**
+ * The rounding allowance of a loss on given scores: the hinge kernels' float32 margins, the float64 resolution
+ * of softmax and logistic probabilities, 0 for the rest; null when a margin is within float32 rounding of its kink.
+ */
 function lossRounding(kind: LossKind, S: Matrix, targets: Int32Array | Matrix, delta: number, cw: Float32Array | null) {
+  if (kind === "softmax" || kind === "logistic") return probabilityRounding(kind, S.rows, S.cols, targets, cw);
   if (kind !== "hinge" && kind !== "squared-hinge") return { dS: undefined, loss: 0 };
   const r = marginRounding(S, targets as Int32Array, delta, cw, kind === "squared-hinge");
   return r.nearKink ? null : { dS: r.dS, loss: r.loss };

@@ -13,6 +13,7 @@ import { createSharedMemory } from "../src/threads/support.js";
 import { call, type ThreadPool } from "../src/threads/pool.js";
 import { split, ThreadedStep, type Batch, type StepLayout } from "../src/threads/step.js";
 import { createEngine, type EngineSpec } from "../src/train/engine.js";
+import { ThreadTuner } from "../src/threads/engine.js";
 import { gaussian, lossError, normError, randomLabels } from "./helpers.js";
 
 const LOSS_TOL = 1e-5, GRAD_TOL = 1e-4;
@@ -300,6 +301,34 @@ describe("training engine on a threaded backend", () => {
       a.losses.forEach((l, i) => expect(lossError(l, r.losses[i]!)).toBeLessThanOrEqual(1e-12));
     });
   }
+});
+
+describe("ThreadTuner", () => {
+  /** Feeds `calls` calls whose time is `ms(threads)` and returns the thread counts it picked. */
+  function drive(tuner: ThreadTuner, calls: number, ms: (threads: number) => number): number[] {
+    return Array.from({ length: calls }, () => {
+      const threads = tuner.pick("k");
+      tuner.record("k", threads, ms(threads));
+      return threads;
+    });
+  }
+
+  it("tries both, keeps the faster, and now and then tries the other again", () => {
+    const tuner = new ThreadTuner(4);
+    const picks = drive(tuner, 64, (t) => (t === 1 ? 2 : 1));
+    expect(picks.slice(0, 4)).toEqual([4, 1, 4, 1]);
+    expect(picks.map((t, i) => (t === 1 && i >= 4 ? i : -1)).filter((i) => i >= 0)).toEqual([32]); // the re-try
+    // The load changes: now one thread is faster, and the tuner follows within a few tries.
+    const later = drive(tuner, 128, (t) => (t === 1 ? 1 : 5));
+    expect(later.slice(-32).every((t) => t === 1)).toBe(true);
+  });
+
+  it("keeps separate books per kind of call", () => {
+    const tuner = new ThreadTuner(2);
+    drive(tuner, 8, (t) => (t === 1 ? 1 : 3));
+    expect(tuner.pick("other")).toBe(2);
+    expect(tuner.pick("k")).toBe(1);
+  });
 });
 
 describe("faults", () => {

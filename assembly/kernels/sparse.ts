@@ -116,7 +116,8 @@ export function catchUp(count: i32, len: i32, rows: usize, w: usize, last: usize
     const gap = now - load<i32>(stamp);
     if (gap <= 0) continue;
     store<i32>(stamp, now);
-    const factor = decay == 1 ? 1 : Math.pow(decay, <f64>gap), cut = shrink * <f64>gap;
+    const factor = decay == 1 ? 1 : gap == 1 ? decay : Math.pow(decay, <f64>gap), cut = shrink * <f64>gap;
+    if (factor == 1 && cut == 0) continue; // a stamp only
     const row = w + <usize>k * ld;
     for (let o: usize = 0; o < ld; o += 4) {
       const v = <f64>load<f32>(row + o) * factor;
