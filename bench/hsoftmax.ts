@@ -10,8 +10,8 @@ import { OPTIMIZER_DEFAULTS } from "../src/backend/optimizer.js";
 import { loadKernels, type Kernels } from "../src/wasm/loader.js";
 import { WasmEngine } from "../src/train/wasm-engine.js";
 import { WasmHsmEngine } from "../src/hsoftmax/wasm-engine.js";
-import { balancedTree, centroidTree, huffmanTree } from "../src/hsoftmax/tree.js";
-import type { EngineSpec, TrainingEngine } from "../src/train/engine.js";
+import { balancedTree, centroidTree, classCounts, classMeans, huffmanTree, type HsmTree } from "../src/hsoftmax/tree.js";
+import type { EngineSpec, HsmEngineSpec, TrainingEngine } from "../src/train/engine.js";
 import type { Matrix } from "../src/types.js";
 import { Rng } from "../src/data/rng.js";
 
@@ -19,6 +19,9 @@ const { decayRate, beta1, beta2, epsilon } = OPTIMIZER_DEFAULTS;
 const spec = (d: number, c: number, batchSize: number, rule: "sgd" | "adam"): EngineSpec => ({
   loss: "softmax", d, c, delta: 1, classWeight: null, l2: 0, l1: 0, rule, hyper: { decayRate, beta1, beta2, epsilon },
   batchSize, inputDropout: 0,
+});
+const hsmSpec = (d: number, c: number, batchSize: number, rule: "sgd" | "adam", tree: HsmTree): HsmEngineSpec => ({
+  ...spec(d, c, batchSize, rule), loss: "hierarchical-softmax", tree,
 });
 
 /** Gaussian clusters with Zipf class frequencies: class j's rows are center_j + N(0, 1) noise. */
@@ -37,22 +40,6 @@ function clusters(rng: Rng, n: number, d: number, c: number, spread: number): { 
   return { X: { rows: n, cols: d, data: X }, y };
 }
 
-/** The mean row of each class (zeros for a class without rows). */
-function classMeans(X: Matrix, y: Int32Array, c: number): Matrix {
-  const d = X.cols, sums = new Float64Array(c * d), n = new Float64Array(c);
-  y.forEach((label, i) => {
-    n[label]!++;
-    for (let k = 0; k < d; k++) sums[label * d + k]! += X.data[i * d + k]!;
-  });
-  return { rows: c, cols: d, data: Float32Array.from(sums, (s, e) => (n[Math.floor(e / d)]! ? s / n[Math.floor(e / d)]! : 0)) };
-}
-
-const counts = (y: Int32Array, c: number): number[] => {
-  const out = new Array<number>(c).fill(0);
-  for (const label of y) out[label]!++;
-  return out;
-};
-
 /** Median milliseconds of `reps` calls of step(i). */
 function timeSteps(reps: number, step: (i: number) => void): number {
   const times: number[] = [];
@@ -68,7 +55,7 @@ function costAt10k(kernels: Kernels): void {
   const c = 10_000, d = 128, batch = 64, n = 4096, rng = new Rng(1);
   const { X, y } = clusters(rng, n, d, c, 1);
   const full = new WasmEngine(kernels, spec(d, c, batch, "sgd"));
-  const hier = new WasmHsmEngine(kernels, spec(d, c, batch, "sgd"), huffmanTree(counts(y, c).map((k) => k + 1)));
+  const hier = new WasmHsmEngine(kernels, hsmSpec(d, c, batch, "sgd", huffmanTree(classCounts(y, c).map((k) => k + 1))));
   const rows: [string, number, number][] = [];
   for (const [name, engine] of [["full softmax", full], ["hierarchical softmax", hier]] as [string, TrainingEngine][]) {
     engine.load("train", X, y);
@@ -110,9 +97,9 @@ function manyClassAccuracy(kernels: Kernels): void {
   console.log(`\nGaussian clusters, C = ${c} (Zipf class frequencies), D = ${d}, ${n} training rows, ${epochs} epochs of adam:`);
   const contenders: [string, () => TrainingEngine][] = [
     ["full softmax", () => new WasmEngine(kernels, spec(d, c, batch, "adam"))],
-    ["hierarchical, Huffman", () => new WasmHsmEngine(kernels, spec(d, c, batch, "adam"), huffmanTree(counts(trainY, c)))],
-    ["hierarchical, balanced", () => new WasmHsmEngine(kernels, spec(d, c, batch, "adam"), balancedTree(c))],
-    ["hierarchical, centroids", () => new WasmHsmEngine(kernels, spec(d, c, batch, "adam"), centroidTree(classMeans(trainX, trainY, c)))],
+    ["hierarchical, Huffman", () => new WasmHsmEngine(kernels, hsmSpec(d, c, batch, "adam", huffmanTree(classCounts(trainY, c))))],
+    ["hierarchical, balanced", () => new WasmHsmEngine(kernels, hsmSpec(d, c, batch, "adam", balancedTree(c)))],
+    ["hierarchical, centroids", () => new WasmHsmEngine(kernels, hsmSpec(d, c, batch, "adam", centroidTree(classMeans(trainX, trainY, c))))],
   ];
   for (const [name, make] of contenders) {
     const engine = make(), shuffle = new Rng(3);

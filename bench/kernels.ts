@@ -101,7 +101,7 @@ class Staged {
 
   step(kind: PeerLoss, fused: boolean): number {
     const { k, n, d, c, cp, x, idx, y, w, b, s, ds, dw, db } = this;
-    if (fused) return k.fusedStep(LOSSES.indexOf(kind), n, d, c, cp, x, d * 4, idx, y, 0, 1, w, b, s, ds, 1 / n, dw, db);
+    if (fused) return k.fusedStep(LOSSES.indexOf(kind), n, d, c, cp, x, d * 4, idx, y, idx, 0, 1, w, b, s, ds, 1 / n, dw, db);
     k.scores(n, d, cp, x, d * 4, idx, w, b, s);
     const sum = this.loss(kind);
     k.weightGradient(n, d, cp, x, d * 4, idx, ds, 1 / n, dw);

@@ -16,7 +16,7 @@ export interface Timing {
 
 const OPTIONS: Record<Mode, { minSamples: number; minTime: number; maxTime: number }> = {
   quick: { minSamples: 5, minTime: 0.01, maxTime: 0.04 },
-  full: { minSamples: 20, minTime: 0.05, maxTime: 1 },
+  full: { minSamples: 10, minTime: 0.05, maxTime: 0.5 },
 };
 
 export function median(values: readonly number[]): number {

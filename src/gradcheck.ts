@@ -37,7 +37,11 @@ export function numericalGradient(f: (w: Params) => number, w: Params, h = 1e-5)
 /** cs231n's rel_error: max over elements of |a − b| / max(1e-8, |a| + |b|). */
 export function relError(a: number | ArrayLike<number>, b: number | ArrayLike<number>): number {
   if (typeof a === "number" && typeof b === "number") return Math.abs(a - b) / Math.max(1e-8, Math.abs(a) + Math.abs(b));
-  if (typeof a === "number" || typeof b === "number") throw new TypeError("relError: a and b must both be numbers or both arrays");
+  const isArray = (x: unknown): x is ArrayLike<number> => typeof x === "object" && x !== null
+    && typeof (x as ArrayLike<number>).length === "number";
+  if (!isArray(a) || !isArray(b)) {
+    throw new TypeError(`relError: a and b must both be numbers or both arrays, got ${v.describe(a)} and ${v.describe(b)}`);
+  }
   if (a.length !== b.length) throw new RangeError(`relError: a has length ${a.length} but b has length ${b.length}`);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, relError(a[i]!, b[i]!));

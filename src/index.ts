@@ -16,8 +16,8 @@ export { hashing, murmurhash3, type HashingOptions } from "./sparse/hashing.js";
 export { csrMatrix, csrFromDense, csrToDense, isCsr, type CsrMatrix } from "./sparse/csr.js";
 export { Rng } from "./data/rng.js";
 export {
-  LinearClassifier, CLASSIFICATION_LOSSES, type ClassificationLoss, type LinearClassifierOptions, type PartialFitOptions,
-  type FitStreamOptions,
+  LinearClassifier, CLASSIFICATION_LOSSES, TREE_SHAPES, type ClassificationLoss, type LinearClassifierOptions,
+  type PartialFitOptions, type FitStreamOptions, type TreeShape,
 } from "./model/classifier.js";
 export {
   LinearRegressor, REGRESSION_LOSSES, type RegressionLoss, type LinearRegressorOptions,
@@ -31,5 +31,5 @@ export { INITIALIZERS, initialWeights, type Initializer } from "./train/initiali
 export {
   learningRateAt, momentumAt, LEARNING_RATE_SCHEDULES, MOMENTUM_SCHEDULES, type LearningRateSchedule, type MomentumSchedule,
 } from "./train/schedule.js";
-export type { TrainRule } from "./train/engine.js";
+export type { ModelLoss, TrainRule } from "./train/engine.js";
 export * from "./types.js";

@@ -34,7 +34,10 @@ export async function init(options: InitOptions = {}): Promise<Backend> {
   if (kind === "reference") {
     if (options.simd !== undefined) throw new RangeError("simd: only the wasm backend has SIMD builds");
     if (options.module !== undefined) throw new RangeError("module: only the wasm backend loads a kernel build");
-    if ((await threadCount(options.threads)) !== 1) throw new RangeError("threads: only the wasm backend runs threads");
+    // 'auto' means "as many as help": one, here.
+    if ((await threadCount(options.threads)) > 1 && options.threads !== "auto") {
+      throw new RangeError(`threads: only the wasm backend runs threads, got ${options.threads} with backend 'reference'`);
+    }
     return new Backend(new ReferenceOps(), null);
   }
   const simd = options.simd === undefined ? undefined : v.oneOf("simd", options.simd, SIMD_LEVELS);

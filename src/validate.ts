@@ -95,6 +95,7 @@ export function sameShape(aName: string, a: Pick<Matrix, "rows" | "cols">, bName
 
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return `an Array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
   return typeof value === "object" ? `an object (${value.constructor?.name ?? "Object"})` : `${typeof value} ${String(value)}`;

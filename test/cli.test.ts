@@ -60,6 +60,19 @@ describe("simdlinear train", () => {
     expect(confusion.reduce((hits, row, t) => hits + row[t]!, 0) / 2000).toBe(report.testAccuracy);
   });
 
+  it("--loss hierarchical-softmax trains without input dropout by default, and refuses it when asked", async () => {
+    const { code, stdout, stderr } = await cli("train", "--loss", "hierarchical-softmax", "--epochs", "2", "--json");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ classes: 10, loss: "hierarchical-softmax", epochs: 2 });
+    expect(report.testAccuracy).toBeGreaterThan(0.8); // 0.87 measured
+    expect(await cli("train", "--loss", "hierarchical-softmax", "--dropout", "0.2", "--epochs", "1"))
+      .toMatchObject({ code: 1, stderr: expect.stringMatching(/inputDropout is not available with loss 'hierarchical-softmax'/) });
+    expect(await cli("train", "--loss", "hierarchical-softmax", "--tree", "oak"))
+      .toMatchObject({ code: 1, stderr: expect.stringMatching(/Allowed choices are huffman, balanced, centroid/) });
+  });
+
   it("with no flags (softmax, adam, cosine schedule, 20% input dropout, 20 epochs) reaches test accuracy ≥ 0.91", async () => {
     const { code, stdout } = await cli("train", "--json");
     expect(code).toBe(0);
@@ -111,6 +124,22 @@ describe("--save, then predict", () => {
     writeFileSync(join(dir, "features.csv"), csv.split("\n").map((line) => line.split(",").slice(1).join(",")).join("\n"));
     expect((await cli("predict", "--model", model, "--data", join(dir, "features.csv"), "--out", out)).code).toBe(0);
     expect(readFileSync(out, "utf8").trim().split("\n")).toEqual(expected);
+  });
+
+  it("a hierarchical-softmax model saves its tree, and predict gives the saved model's predictions", async () => {
+    const { csv, X } = blobs();
+    const data = join(dir, "hsm.csv"), model = join(dir, "hsm-model.json");
+    writeFileSync(data, csv);
+    const trained = await cli("train", "--data", data, "--label", "class", "--loss", "hierarchical-softmax", "--tree", "balanced",
+      "--scale", "none", "--epochs", "5", "--save", model, "--json");
+    expect(trained.stderr).toBe("");
+    const saved = JSON.parse(readFileSync(model, "utf8")).model;
+    expect(saved).toMatchObject({ outputs: 2, tree: [1, -3, -1, -2], options: { loss: "hierarchical-softmax", tree: "balanced" } });
+    const clf = LinearClassifier.fromJSON(saved);
+    const predicted = await cli("predict", "--model", model, "--data", data);
+    expect(predicted.stderr).toBe("");
+    expect(predicted.stdout.trim().split("\n")).toEqual(Array.from(clf.predict(X), String));
+    clf.dispose();
   });
 
   it("refuses a CSV of the wrong width and a file that is not a model", async () => {

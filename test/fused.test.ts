@@ -99,14 +99,20 @@ function referenceStep(reference: Backend, fx: Fixture, kind: LossKind, weighted
   return { loss, S: S.data, dS: dS.data, dW: dW.data, db };
 }
 
-/** Inputs in wasm memory, laid out as the training engine keeps them, and output buffers filled with NaN. */
-function stage(sc: Scope, fx: Fixture, kind: LossKind, weighted: boolean) {
+/**
+ * Inputs in wasm memory, laid out as the training engine keeps them, and output buffers filled with NaN.
+ * `gathered`: X holds only the batch rows, in batch order (read through the identity list, as after an input
+ * dropout gather), while the targets still go through the shuffled list.
+ */
+function stage(sc: Scope, fx: Fixture, kind: LossKind, weighted: boolean, gathered = false) {
   const { heap } = sc;
   const n = fx.idx.length, d = fx.X.cols, c = fx.W.cols, cp = padCols(c), xStride = d + ROW_PAD;
-  const x = sc.alloc(fx.X.rows * xStride * 4);
-  writeMatrix(heap, x, fx.X, xStride);
-  const idx = sc.alloc(n * 4);
-  heap.u32(idx, n).set(fx.idx);
+  const X = gathered ? gatherRows(fx.X, fx.idx) : fx.X;
+  const x = sc.alloc(X.rows * xStride * 4);
+  writeMatrix(heap, x, X, xStride);
+  const tidx = sc.alloc(n * 4);
+  heap.u32(tidx, n).set(fx.idx);
+  const idx = gathered ? sc.identity(n) : tidx;
   const t = fx.targets[kind];
   const garbage = (floats: number): number => {
     const p = sc.alloc(floats * 4);
@@ -114,7 +120,7 @@ function stage(sc: Scope, fx: Fixture, kind: LossKind, weighted: boolean) {
     return p;
   };
   return {
-    n, d, c, cp, x, xStride: xStride * 4, idx,
+    n, d, c, cp, x, xStride: xStride * 4, idx, tidx,
     targets: t instanceof Int32Array ? sc.i32(t) : sc.matrix(t),
     cw: weighted ? sc.f32(fx.classWeight) : 0,
     w: sc.matrix(fx.W, cp), b: sc.matrix({ rows: 1, cols: c, data: fx.b }, cp),
@@ -147,11 +153,11 @@ function read(sc: Scope, p: Staged, sum: number): StepResult {
   };
 }
 
-function fusedStep(kernels: Kernels, fx: Fixture, kind: LossKind, weighted: boolean): StepResult {
+function fusedStep(kernels: Kernels, fx: Fixture, kind: LossKind, weighted: boolean, gathered = false): StepResult {
   return withScope(kernels.heap, (sc) => {
-    const p = stage(sc, fx, kind, weighted);
+    const p = stage(sc, fx, kind, weighted, gathered);
     const sum = kernels.exports.fusedStep(LOSSES.indexOf(kind), p.n, p.d, p.c, p.cp, p.x, p.xStride, p.idx, p.targets,
-      p.cw, fx.delta, p.w, p.b, p.s, p.ds, 1 / p.n, p.dw, p.db);
+      p.tidx, p.cw, fx.delta, p.w, p.b, p.s, p.ds, 1 / p.n, p.dw, p.db);
     return read(sc, p, sum);
   });
 }
@@ -227,6 +233,18 @@ describe.each(BUILDS)("fusedStep on the %s build", (build) => {
         expect(firstDifference(fused[name], unfused[name]), `${key} ${name}: first differing element`).toBe(-1);
       }
       expect(lossError(fused.sum, unfused.sum), `${key} loss`).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
+  it.each(EDGE_SHAPES.map((s) => [s.name, s] as const))("%s: gathered X rows with targets through their own list", (_, shape) => {
+    const fx = fixtures.get(shape.name)!;
+    for (const [kind, weighted] of CASES) {
+      const direct = fusedStep(kernels, fx, kind, weighted), gathered = fusedStep(kernels, fx, kind, weighted, true);
+      const key = `${kind}${weighted ? " weighted" : ""}`;
+      for (const name of ["S", "dS", "dW", "db"] as const) {
+        expect(firstDifference(gathered[name], direct[name]), `${key} ${name}: first differing element`).toBe(-1);
+      }
+      expect(gathered.sum, `${key} loss`).toBe(direct.sum);
     }
   });
 });

@@ -6,7 +6,7 @@ import { loadKernels } from "../src/wasm/loader.js";
 import { WasmHsmEngine } from "../src/hsoftmax/wasm-engine.js";
 import { ReferenceHsmEngine } from "../src/hsoftmax/reference-engine.js";
 import { balancedTree, huffmanTree, type HsmTree } from "../src/hsoftmax/tree.js";
-import type { EngineSpec, TrainingEngine, TrainRule } from "../src/train/engine.js";
+import type { EngineSpec, HsmEngineSpec, TrainingEngine, TrainRule } from "../src/train/engine.js";
 import { Rng } from "../src/data/rng.js";
 import { BUILDS, gaussian, normError, randomLabels, WorstErrors } from "./helpers.js";
 
@@ -18,6 +18,8 @@ function spec(over: Partial<EngineSpec> & { d: number; c: number }): EngineSpec 
   return { loss: "softmax", delta: 1, classWeight: null, l2: 0, l1: 0, rule: "adam", batchSize: 32, inputDropout: 0,
     hyper: { decayRate, beta1, beta2, epsilon }, ...over };
 }
+
+const withTree = (s: EngineSpec, tree: HsmTree): HsmEngineSpec => ({ ...s, loss: "hierarchical-softmax", tree });
 
 function train(engine: TrainingEngine, X: Matrix, y: Int32Array, epochs: number, rate: number): number[] {
   engine.load("train", X, y);
@@ -33,8 +35,8 @@ function train(engine: TrainingEngine, X: Matrix, y: Int32Array, epochs: number,
 }
 
 async function engines(s: EngineSpec, tree: HsmTree): Promise<[string, TrainingEngine][]> {
-  const list: [string, TrainingEngine][] = [["reference", new ReferenceHsmEngine(s, tree)]];
-  for (const simd of BUILDS) list.push([`wasm-${simd}`, new WasmHsmEngine(await loadKernels(simd), s, tree)]);
+  const list: [string, TrainingEngine][] = [["reference", new ReferenceHsmEngine(withTree(s, tree))]];
+  for (const simd of BUILDS) list.push([`wasm-${simd}`, new WasmHsmEngine(await loadKernels(simd), withTree(s, tree))]);
   return list;
 }
 
@@ -107,9 +109,9 @@ describe("hierarchical softmax engines", () => {
 
   it("rejects sparse rows, a tree of another size, and rules it cannot run", async () => {
     const kernels = await loadKernels();
-    expect(() => new WasmHsmEngine(kernels, spec({ d: 3, c: 4 }), balancedTree(5))).toThrow(/tree has 5 classes/);
-    expect(() => new ReferenceHsmEngine(spec({ d: 3, c: 4, rule: "random-search" }), balancedTree(4))).toThrow(/hierarchical softmax/);
-    const engine = new WasmHsmEngine(kernels, spec({ d: 3, c: 4 }), balancedTree(4));
+    expect(() => new WasmHsmEngine(kernels, withTree(spec({ d: 3, c: 4 }), balancedTree(5)))).toThrow(/tree has 5 classes/);
+    expect(() => new ReferenceHsmEngine(withTree(spec({ d: 3, c: 4, rule: "random-search" }), balancedTree(4)))).toThrow(/hierarchical softmax/);
+    const engine = new WasmHsmEngine(kernels, withTree(spec({ d: 3, c: 4 }), balancedTree(4)));
     expect(() => engine.load("train", { format: "csr" } as never, new Int32Array(0))).toThrow(TypeError);
     expect(() => engine.maxNorm(1)).toThrow(RangeError);
     engine.dispose();
@@ -121,7 +123,7 @@ describe("hierarchical softmax engines", () => {
     const c = 200, d = 128, { X, y } = clusters(9, 8000, d, c, 1);
     const counts = Array.from({ length: c }, (_, j) => y.filter((label) => label === j).length);
     const s = spec({ d, c, batchSize: 64, rule: "adam" });
-    const engine = new WasmHsmEngine(await loadKernels(), s, huffmanTree(counts));
+    const engine = new WasmHsmEngine(await loadKernels(), withTree(s, huffmanTree(counts)));
     const trainX = { rows: 6000, cols: d, data: X.data.subarray(0, 6000 * d) }, testX = { rows: 2000, cols: d, data: X.data.subarray(6000 * d) };
     train(engine, trainX, y.subarray(0, 6000), 8, 0.02);
     engine.load("validation", testX, y.slice(6000));

@@ -124,6 +124,8 @@ describe.each(CASES)("hierarchical softmax $name ($tree tree)", ({ C, D, N, tree
         expect(Math.abs(sum - 1), `${backend} row ${i}`).toBeLessThan(1e-5);
       }
       expect(errors.record(`P ${backend}`, normError(got.data, P)), backend).toBeLessThan(1e-5);
+      const logP = ops.hsmProbabilities(X, V, b, tree, true);
+      expect(errors.record(`log P ${backend}`, normError(logP.data, Float64Array.from(P, Math.log))), backend).toBeLessThan(1e-5);
     }
   });
 

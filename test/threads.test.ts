@@ -121,7 +121,9 @@ describe("init({ threads })", () => {
     for (const bad of [0, -1, 1.5, 65, "2", null]) {
       await expect(init({ threads: bad as never })).rejects.toThrow(/threads must be 'auto' or an integer/);
     }
-    await expect(init({ backend: "reference", threads: 2 })).rejects.toThrow(RangeError);
+    await expect(init({ backend: "reference", threads: 2 })).rejects.toThrow(/threads: only the wasm backend/);
+    const reference = await init({ backend: "reference", threads: "auto" });
+    expect(reference.threads).toBe(1);
     await expect(init({ threads: 2, threadTimeout: -5 })).rejects.toThrow(/threadTimeout/);
   });
 
@@ -168,7 +170,7 @@ describe("threaded step = one-thread backend", () => {
   // D = 13 (not a multiple of 4 nor of 3), C = 5 (padded to 8).
   const N = 23, D = 13, C = 5, BATCHES = [11, 2, 10];
 
-  function setup(loss: LossKind, rule: UpdateRule, seed: number) {
+  function setup(loss: LossKind, seed: number) {
     const rng = new Rng(seed);
     const X = gaussian(rng, N, D), W = gaussian(rng, D, C, 0.1);
     const b = Float32Array.from({ length: C }, () => 0.1 * rng.normal());
@@ -180,7 +182,7 @@ describe("threaded step = one-thread backend", () => {
 
   /** Runs the batches on `threads` threads, checking each step against the one-thread backend's API. */
   function compare(loss: LossKind, rule: UpdateRule, threads: number) {
-    const { X, W, b, targets, order } = setup(loss, rule, 7);
+    const { X, W, b, targets, order } = setup(loss, 7);
     const model = new Resident(threaded, loss, X, targets, W, b, order, rule);
     const engine = new ThreadedStep(threaded.pool!, model.layout);
     const w = W.data.slice(), bias = b.slice(), stateW: OptimizerState = {}, stateB: OptimizerState = {};
@@ -225,7 +227,7 @@ describe("threaded step = one-thread backend", () => {
 
   it("gives the same bits on 1, 2 and 3 threads", () => {
     const runs = [1, 2, 3].map((threads) => {
-      const { X, W, b, targets, order } = setup("softmax", "adam", 11);
+      const { X, W, b, targets, order } = setup("softmax", 11);
       const model = new Resident(threaded, "softmax", X, targets, W, b, order, "adam");
       const engine = new ThreadedStep(threaded.pool!, model.layout);
       try {
@@ -278,14 +280,20 @@ describe("training engine on a threaded backend", () => {
       engine.load("train", X, targets);
       engine.setParams(gaussian(data, D, C, 0.01), new Float32Array(C));
       const losses: number[] = [];
+      const scores = new Float32Array(N * C);
+      const evaluate = () => engine.evaluate("train", (S, stride, first, count) => {
+        for (let i = 0; i < count; i++) for (let j = 0; j < C; j++) scores[(first + i) * C + j] = S[i * stride + j]!;
+      });
       for (let epoch = 0; epoch < 2; epoch++) {
+        losses.push(evaluate());
         engine.shuffle(rng);
         for (let start = 0; start < N; start += BATCH) {
           losses.push(engine.gradient(start, Math.min(BATCH, N - start), 1000 * epoch + start));
           engine.update(rule === "adam" ? 1e-3 : 1e-2, 0.9);
         }
       }
-      return { engine: engine.constructor.name, losses, ...engine.getParams() };
+      losses.push(evaluate());
+      return { engine: engine.constructor.name, losses, scores, ...engine.getParams() };
     } finally {
       engine.dispose();
     }
@@ -298,6 +306,7 @@ describe("training engine on a threaded backend", () => {
       expect(r.engine).toBe("WasmEngine");
       expect(Buffer.from(a.W.data.buffer).equals(Buffer.from(r.W.data.buffer))).toBe(true);
       expect(Buffer.from(a.b.buffer).equals(Buffer.from(r.b.buffer))).toBe(true);
+      expect(Buffer.from(a.scores.buffer).equals(Buffer.from(r.scores.buffer))).toBe(true);
       a.losses.forEach((l, i) => expect(lossError(l, r.losses[i]!)).toBeLessThanOrEqual(1e-12));
     });
   }
@@ -320,7 +329,7 @@ describe("ThreadTuner", () => {
     expect(picks.map((t, i) => (t === 1 && i >= 4 ? i : -1)).filter((i) => i >= 0)).toEqual([32]); // the re-try
     // The load changes: now one thread is faster, and the tuner follows within a few tries.
     const later = drive(tuner, 128, (t) => (t === 1 ? 1 : 5));
-    expect(later.slice(-32).every((t) => t === 1)).toBe(true);
+    expect(later.slice(-64).filter((t) => t !== 1)).toHaveLength(2); // only the re-tries of the pool
   });
 
   it("keeps separate books per kind of call", () => {

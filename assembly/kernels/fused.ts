@@ -1,43 +1,42 @@
 // One training step's forward and backward pass over a mini-batch, fused per block of 3 rows: the block's scores,
 // its loss and dS (the loss kernels themselves, called on the block's rows), and its contribution to dW, while
 // the block's rows of X are still in cache. X is read from memory once per step instead of twice (scores, then dW).
+// The no-SIMD build runs the unfused sequence: its scalar kernels are compute-bound, so fusing gains nothing there.
 // The results equal those of the unfused sequence scores → loss → weightGradient → biasGradient: each output
 // element sums the same terms in the same order.
 import { rowAt } from "./common";
-import { accumulateRow1, biasGradient, rank3Update, scaleInPlace, scoresRow1, scoresRows3 } from "./gemm";
+import { biasGradient, rank3Update, scaleInPlace, scores, scoresRows3, weightGradient } from "./gemm";
 import { attributeHinge, hinge, squaredHinge } from "./hinge";
 import { softmax } from "./softmax";
 import { logistic } from "./logistic";
 import { l1, l2 } from "./regression";
 
 /**
- * Loss ids: the index of the loss in LOSSES (src/types.ts). `targets` holds i32 labels for 0–2 and n×c f32 target
- * rows for 3–6, both read through idx; cw and delta are used by the label losses only.
+ * Loss ids: the index of the loss in LOSSES (src/types.ts). `targets` holds i32 labels for 0–2 and f32 target rows
+ * (stride c) for 3–6, read through their own index list `tidx` (the same as idx unless X's rows were gathered,
+ * e.g. for input dropout); cw and delta are used by the label losses only.
  */
 export function fusedStep(loss: i32, n: i32, d: i32, c: i32, cp: i32, x: usize, xStride: usize, idx: usize,
-                          targets: usize, cw: usize, delta: f32, w: usize, b: usize, s: usize, ds: usize,
+                          targets: usize, tidx: usize, cw: usize, delta: f32, w: usize, b: usize, s: usize, ds: usize,
                           scale: f32, dw: usize, db: usize): f64 {
   assert(loss >= 0 && loss <= 6, "fusedStep: loss must be a loss id 0..6");
   assert(n >= 0 && d >= 1 && c >= 1, "fusedStep: need n >= 0 rows, d >= 1 features and c >= 1 classes");
   assert(cp == ((c + 3) & ~3), "fusedStep: cp must be c rounded up to a multiple of 4");
   assert(xStride >= <usize>d << 2, "fusedStep: xStride must hold a row of d floats");
   const ldc = <usize>cp << 2;
-  memory.fill(dw, 0, <usize>d * ldc);
   let total: f64 = 0;
   if (!ASC_FEATURE_SIMD) {
-    for (let i = 0; i < n; i++) {
-      const a = rowAt(x, xStride, idx, i), si = s + <usize>i * ldc, gi = ds + <usize>i * ldc;
-      scoresRow1(d, cp, a, w, b, si);
-      total += blockLoss(loss, 1, c, cp, si, targets, idx + (<usize>i << 2), cw, delta, gi);
-      accumulateRow1(d, cp, a, gi, scale, dw);
-    }
+    scores(n, d, cp, x, xStride, idx, w, b, s);
+    total = blockLoss(loss, n, c, cp, s, targets, tidx, cw, delta, ds);
+    weightGradient(n, d, cp, x, xStride, idx, ds, scale, dw);
   } else {
+    memory.fill(dw, 0, <usize>d * ldc);
     for (let i = 0; i < n; i += 3) {
       const rows = min(3, n - i), r1 = i + min(1, rows - 1), r2 = i + rows - 1;
       const a0 = rowAt(x, xStride, idx, i), a1 = rowAt(x, xStride, idx, r1), a2 = rowAt(x, xStride, idx, r2);
       const si = s + <usize>i * ldc, gi = ds + <usize>i * ldc;
       scoresRows3(d, cp, a0, a1, a2, w, b, si, s + <usize>r1 * ldc, s + <usize>r2 * ldc);
-      total += blockLoss(loss, rows, c, cp, si, targets, idx + (<usize>i << 2), cw, delta, gi);
+      total += blockLoss(loss, rows, c, cp, si, targets, tidx + (<usize>i << 2), cw, delta, gi);
       rank3Update(d, cp, a0, a1, a2, gi, rows, dw);
     }
     scaleInPlace(d * cp, dw, scale);

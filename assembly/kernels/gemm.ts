@@ -4,8 +4,8 @@
 // loops have no branches and the repeated stores write identical values.
 //
 // Tiles are 3 rows × 12 classes (9 accumulators). With the 3 W vectors, the x broadcast and the product temporary
-// of the mul+add build, that is all 15 XMM registers V8 leaves on x64; 4×12 spilled and ran ~2× slower, and 4×8 +
-// a 4-class tail reads X twice when cp = 12 (C = 10). Class tiles are 12 wide, with an 8- or 4-wide tail; cp = 16
+// of the mul+add build, that is 14 of the 15 XMM registers V8 allocates on x64; 4×12 spilled and ran ~2× slower,
+// and 4×8 + a 4-class tail reads X twice when cp = 12 (C = 10). Class tiles are 12 wide, with an 8- or 4-wide tail; cp = 16
 // takes 8 + 8 rather than 12 + a lone 4-wide pass. bench/ measures these choices.
 import { rowAt, madd } from "./common";
 
@@ -22,7 +22,7 @@ export function scores(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: u
   assert(xStride >= <usize>d << 2, "scores: xStride must hold a row of d floats");
   const ldc = <usize>cp << 2;
   if (!ASC_FEATURE_SIMD) {
-    for (let i = 0; i < n; i++) scoresRow1(d, cp, rowAt(x, xStride, idx, i), w, b, s + <usize>i * ldc);
+    scoresScalar(n, d, cp, x, xStride, idx, w, b, s);
     return;
   }
   const last = n - 1;
@@ -85,15 +85,39 @@ export function scores(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: u
   if (V > 2) v128.store(c, v2, 32);
 }
 
-/** Scalar row for the no-SIMD build: the row starts from b and takes x_k·W[k, :] for each k. */
-export function scoresRow1(d: i32, cp: i32, a: usize, w: usize, b: usize, c: usize): void {
-  memory.copy(c, b, <usize>cp << 2);
-  const ldw = <usize>cp << 2;
-  for (let k = 0; k < d; k++) {
-    const xk = load<f32>(a + (<usize>k << 2));
-    const wk = w + <usize>k * ldw;
-    for (let j: usize = 0; j < ldw; j += 4) store<f32>(c + j, load<f32>(c + j) + xk * load<f32>(wk + j));
+/**
+ * No-SIMD build: 3 rows × 4 classes of S in 12 scalar locals over the k loop (the same sums in the same order
+ * as the SIMD tiles: b first, then k = 0, 1, …).
+ */
+function scoresScalar(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: usize, w: usize, b: usize, s: usize): void {
+  const ldc = <usize>cp << 2, last = n - 1;
+  for (let i = 0; i < n; i += 3) {
+    const r1 = min(i + 1, last), r2 = min(i + 2, last);
+    const a0 = rowAt(x, xStride, idx, i), a1 = rowAt(x, xStride, idx, r1), a2 = rowAt(x, xStride, idx, r2);
+    const c0 = s + <usize>i * ldc, c1 = s + <usize>r1 * ldc, c2 = s + <usize>r2 * ldc;
+    for (let j: usize = 0; j < ldc; j += 16) {
+      let s00 = load<f32>(b + j), s01 = load<f32>(b + j, 4), s02 = load<f32>(b + j, 8), s03 = load<f32>(b + j, 12);
+      let s10 = s00, s11 = s01, s12 = s02, s13 = s03, s20 = s00, s21 = s01, s22 = s02, s23 = s03;
+      let p0 = a0, p1 = a1, p2 = a2, wp = w + j;
+      const end = a0 + (<usize>d << 2);
+      while (p0 < end) {
+        const w0 = load<f32>(wp), w1 = load<f32>(wp, 4), w2 = load<f32>(wp, 8), w3 = load<f32>(wp, 12);
+        const x0 = load<f32>(p0), x1 = load<f32>(p1), x2 = load<f32>(p2);
+        s00 += x0 * w0; s01 += x0 * w1; s02 += x0 * w2; s03 += x0 * w3;
+        s10 += x1 * w0; s11 += x1 * w1; s12 += x1 * w2; s13 += x1 * w3;
+        s20 += x2 * w0; s21 += x2 * w1; s22 += x2 * w2; s23 += x2 * w3;
+        p0 += 4; p1 += 4; p2 += 4; wp += ldc;
+      }
+      store4(c2 + j, s20, s21, s22, s23);
+      store4(c1 + j, s10, s11, s12, s13);
+      store4(c0 + j, s00, s01, s02, s03);
+    }
   }
+}
+
+// @ts-ignore: decorator
+@inline function store4(c: usize, v0: f32, v1: f32, v2: f32, v3: f32): void {
+  store<f32>(c, v0); store<f32>(c, v1, 4); store<f32>(c, v2, 8); store<f32>(c, v3, 12);
 }
 
 /** dW[k, :] = scale·Σ_i X[idx[i], k]·dS[i, :] for k < d. Overwrites dW (d×cp); the output tile stays in registers. */
@@ -104,8 +128,7 @@ export function weightGradient(n: i32, d: i32, cp: i32, x: usize, xStride: usize
   assert(xStride >= <usize>d << 2, "weightGradient: xStride must hold a row of d floats");
   const ldc = <usize>cp << 2;
   if (!ASC_FEATURE_SIMD) {
-    memory.fill(dw, 0, <usize>d * ldc);
-    for (let i = 0; i < n; i++) accumulateRow1(d, cp, rowAt(x, xStride, idx, i), ds + <usize>i * ldc, scale, dw);
+    gradientScalar(n, d, cp, x, xStride, idx, ds, scale, dw);
     return;
   }
   const q = cp >> 2, last = d - 1;
@@ -151,13 +174,32 @@ export function weightGradient(n: i32, d: i32, cp: i32, x: usize, xStride: usize
   storeTile(V, o + (k0 >> 2) * ldc, f32x4.mul(acc00, vs), f32x4.mul(acc01, vs), f32x4.mul(acc02, vs));
 }
 
-/** Scalar rank-1 update for the no-SIMD build: dW[k, :] += (scale·x_k)·g. */
-export function accumulateRow1(d: i32, cp: i32, a: usize, g: usize, scale: f32, dw: usize): void {
-  const ldc = <usize>cp << 2;
-  for (let k = 0; k < d; k++) {
-    const xk = load<f32>(a + (<usize>k << 2)) * scale;
-    const o = dw + <usize>k * ldc;
-    for (let j: usize = 0; j < ldc; j += 4) store<f32>(o + j, load<f32>(o + j) + xk * load<f32>(g + j));
+/**
+ * No-SIMD build: dW rows k..k+2 × 4 classes in 12 scalar locals, summed over the n rows in order; each term is
+ * (scale·x)·g, as the SIMD builds' terms are x·g with the scale applied at the end.
+ */
+function gradientScalar(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: usize, ds: usize, scale: f32,
+                        dw: usize): void {
+  const ldc = <usize>cp << 2, last = d - 1;
+  for (let k = 0; k < d; k += 3) {
+    const k0 = <usize>k << 2, k1 = <usize>min(k + 1, last) << 2, k2 = <usize>min(k + 2, last) << 2;
+    for (let j: usize = 0; j < ldc; j += 16) {
+      let t00: f32 = 0, t01: f32 = 0, t02: f32 = 0, t03: f32 = 0, t10: f32 = 0, t11: f32 = 0, t12: f32 = 0;
+      let t13: f32 = 0, t20: f32 = 0, t21: f32 = 0, t22: f32 = 0, t23: f32 = 0;
+      let g = ds + j;
+      for (let i = 0; i < n; i++) {
+        const a = rowAt(x, xStride, idx, i);
+        const g0 = load<f32>(g), g1 = load<f32>(g, 4), g2 = load<f32>(g, 8), g3 = load<f32>(g, 12);
+        const x0 = load<f32>(a + k0) * scale, x1 = load<f32>(a + k1) * scale, x2 = load<f32>(a + k2) * scale;
+        t00 += x0 * g0; t01 += x0 * g1; t02 += x0 * g2; t03 += x0 * g3;
+        t10 += x1 * g0; t11 += x1 * g1; t12 += x1 * g2; t13 += x1 * g3;
+        t20 += x2 * g0; t21 += x2 * g1; t22 += x2 * g2; t23 += x2 * g3;
+        g += ldc;
+      }
+      store4(dw + (k2 >> 2) * ldc + j, t20, t21, t22, t23);
+      store4(dw + (k1 >> 2) * ldc + j, t10, t11, t12, t13);
+      store4(dw + (k0 >> 2) * ldc + j, t00, t01, t02, t03);
+    }
   }
 }
 
@@ -214,7 +256,7 @@ export function accumulateRow1(d: i32, cp: i32, a: usize, g: usize, scale: f32, 
   }
 }
 
-/** v[e] *= scale for len values (len a multiple of 4). */
+/** v[e] *= scale for len values (len a multiple of 4; SIMD builds). */
 export function scaleInPlace(len: i32, v: usize, scale: f32): void {
   const vs = f32x4.splat(scale);
   for (let o = v, end = v + (<usize>len << 2); o < end; o += 16) v128.store(o, f32x4.mul(v128.load(o), vs));

@@ -53,6 +53,11 @@ export function stateArrays(rule: UpdateRule, state: OptimizerState, length: num
     if (have === undefined) continue;
     v.float32Array(`state.${field}`, have, length);
     v.allFinite(`state.${field}`, have);
+    // Running sums of squares: a negative one would reach √ and turn the weights into NaN.
+    if (field === "cache" || field === "v") {
+      const at = have.findIndex((x) => x < 0);
+      if (at >= 0) throw new RangeError(`state.${field}[${at}] is ${have[at]}: a sum of squared gradients must be ≥ 0`);
+    }
   }
   return fields.map((field) => (state[field] ??= new Float32Array(length)));
 }

@@ -10,8 +10,17 @@ import { padCols, readMatrix, withScope } from "../wasm/scope.js";
  */
 export class WasmOps implements Ops {
   readonly name = "wasm" as const;
+  private live: Kernels | null;
 
-  constructor(readonly kernels: Kernels) {}
+  constructor(kernels: Kernels) {
+    this.live = kernels;
+  }
+
+  /** The instance and its memory; gone after dispose, so that the memory can be collected. */
+  get kernels(): Kernels {
+    if (!this.live) throw new Error("this wasm backend has been disposed: its WebAssembly memory is released");
+    return this.live;
+  }
 
   private get k() {
     return this.kernels.exports;
@@ -107,7 +116,10 @@ export class WasmOps implements Ops {
     });
   }
 
-  dispose(): void {}
+  /** Drops the instance and its memory (WebAssembly has no explicit free: the memory goes with its last reference). */
+  dispose(): void {
+    this.live = null;
+  }
 }
 
 /**

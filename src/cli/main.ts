@@ -2,7 +2,7 @@
 // The `simdlinear` command (Node only; the library's core never imports it).
 import { createRequire } from "node:module";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { CLASSIFICATION_LOSSES, TRAIN_RULES } from "../index.js";
+import { CLASSIFICATION_LOSSES, TRAIN_RULES, TREE_SHAPES } from "../index.js";
 import { formatChecks, runChecks } from "./check.js";
 import { predict } from "./predict.js";
 import { train } from "./train.js";
@@ -43,7 +43,8 @@ program.command("train")
   .option("--l1 <lambda>", "L1 penalty λ·Σ|W|", number)
   .option("--epochs <n>", "epochs", integer, 20)
   .addOption(new Option("--schedule <type>", "learning-rate schedule over the epochs").choices(["constant", "cosine"]).default("cosine"))
-  .option("--dropout <p>", "inverted dropout on the inputs during training (seed 004)", number, 0.2)
+  .option("--dropout <p>", "inverted dropout on the inputs during training (seed 004); default 0.2, and 0 for hierarchical-softmax, which has none", number)
+  .addOption(new Option("--tree <shape>", "class tree of --loss hierarchical-softmax (default huffman: by label frequency)").choices(TREE_SHAPES))
   .option("--batch-size <n>", "mini-batch size", integer)
   .addOption(new Option("--backend <name>", "wasm (SIMD kernels) or reference (float64 oracle)").choices(["wasm", "reference"]).default("wasm"))
   .option("--seed <n>", "seed of the initialisation, the shuffles and the CSV split", integer, 0)

@@ -2,7 +2,7 @@
 import { SingleBar } from "cli-progress";
 import {
   init, LinearClassifier, loadMnist, minMax, standardize, trainTestSplit,
-  type Backend, type ClassificationLoss, type Dataset, type Matrix, type Preprocessor, type TrainRule,
+  type Backend, type ClassificationLoss, type Dataset, type Matrix, type Preprocessor, type TrainRule, type TreeShape,
 } from "../index.js";
 import { DEFAULTS } from "../model/options.js";
 import { columnIndex, featureMatrix, labelColumn, readCsv } from "./csv.js";
@@ -20,7 +20,9 @@ export interface TrainOptions {
   epochs: number;
   batchSize?: number;
   schedule: "constant" | "cosine";
-  dropout: number;
+  /** Default 0.2, and 0 for hierarchical-softmax (which takes no input dropout). */
+  dropout?: number;
+  tree?: TreeShape;
   backend: "wasm" | "reference";
   seed: number;
   data?: string;
@@ -67,7 +69,7 @@ export async function train(opts: TrainOptions): Promise<void> {
       loss: opts.loss,
       optimizer: withoutUndefined({ rule: opts.optimizer, learningRate: opts.lr, schedule: { type: opts.schedule } }),
       l2: opts.l2, l1: opts.l1, epochs: opts.epochs, batchSize: opts.batchSize, seed: opts.seed, backend,
-      inputDropout: opts.dropout,
+      inputDropout: opts.dropout ?? (opts.loss === "hierarchical-softmax" ? 0 : 0.2), tree: opts.tree,
     }));
     try {
       await report(opts, run, model, backend);

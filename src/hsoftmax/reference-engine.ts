@@ -5,14 +5,14 @@
 import type { Matrix, UpdateRule } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
 import type { Rng } from "../data/rng.js";
-import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
+import type { EngineTargets, HsmEngineSpec, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
 import type { CsrMatrix } from "../sparse/csr.js";
 import type { HsmTree } from "./tree.js";
 import { STATE_FIELDS } from "../backend/optimizer.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
 import * as ref from "../reference/sparse.js";
 import * as hsm from "../reference/hsoftmax.js";
-import { checkHsmSpec } from "./engine-common.js";
+import { checkHsmSpec, transpose } from "./engine-common.js";
 
 interface Data {
   X: Matrix;
@@ -34,8 +34,11 @@ export class ReferenceHsmEngine implements TrainingEngine {
   private prev: { rows: Int32Array; V: Float32Array[]; b: number[] } | null = null;
   private readonly slots = new Map<Slot, Data>();
 
-  constructor(readonly spec: EngineSpec, readonly tree: HsmTree) {
-    checkHsmSpec(spec, tree);
+  private readonly tree: HsmTree;
+
+  constructor(readonly spec: HsmEngineSpec) {
+    checkHsmSpec(spec);
+    this.tree = spec.tree;
     const { d, c } = spec, m = c - 1;
     this.rule = spec.rule as UpdateRule;
     this.V = { rows: m, cols: d, data: new Float32Array(m * d) };
@@ -109,24 +112,21 @@ export class ReferenceHsmEngine implements TrainingEngine {
     let sum = 0;
     for (let first = 0; first < n; first += batchSize) {
       const batch = Uint32Array.from({ length: Math.min(batchSize, n - first) }, (_, i) => first + i);
-      const P = hsm.hsmProbabilities(hsm.hsmNodeScores(data.X, this.V, this.b, batch), this.tree);
-      const logP = Float32Array.from(P, Math.log);
-      batch.forEach((r, i) => (sum -= (cw ? cw[data.y[r]!]! : 1) * Math.log(P[i * c + data.y[r]!]!)));
-      visit(logP, c, first, batch.length);
+      const logP = hsm.hsmLogProbabilities(hsm.hsmNodeScores(data.X, this.V, this.b, batch), this.tree);
+      batch.forEach((r, i) => (sum -= (cw ? cw[data.y[r]!]! : 1) * logP[i * c + data.y[r]!]!));
+      visit(Float32Array.from(logP), c, first, batch.length);
     }
     return sum / n + (l2 > 0 || l1 > 0 ? ref.penaltyRows(null, d, this.V.data, l2, l1, null) : 0);
   }
 
   getParams(): { W: Matrix; b: Float32Array } {
-    const { d } = this.spec, m = this.V.rows, W = new Float32Array(d * m);
-    for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) W[k * m + j] = this.V.data[j * d + k]!;
-    return { W: { rows: d, cols: m, data: W }, b: this.b.slice() };
+    return { W: transpose(this.V), b: this.b.slice() };
   }
 
   setParams(W: Matrix, b: Float32Array): void {
     const { d } = this.spec, m = this.V.rows;
     if (W.rows !== d || W.cols !== m || b.length !== m) throw new RangeError(`hierarchical softmax takes W ${d}×${m} and b of ${m}`);
-    for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) this.V.data[j * d + k] = W.data[k * m + j]!;
+    this.V.data.set(transpose(W).data);
     this.b.set(b);
     this.prev = null;
   }

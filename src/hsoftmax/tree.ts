@@ -125,6 +125,22 @@ export function huffmanTree(counts: ArrayLike<number>): HsmTree {
   return renumber(classes, raw);
 }
 
+/** How many rows of y (labels 0..c−1) each class has: the input of huffmanTree. */
+export function classCounts(y: Int32Array, c: number): number[] {
+  const counts = new Array<number>(c).fill(0);
+  for (const label of y) counts[label]!++;
+  return counts;
+}
+
+/** The mean row of each class (c×d; zeros for a class without rows): the input of centroidTree. */
+export function classMeans(X: Matrix, y: Int32Array, c: number): Matrix {
+  const d = X.cols, sums = new Float64Array(c * d), counts = classCounts(y, c);
+  y.forEach((label, i) => {
+    for (let k = 0; k < d; k++) sums[label * d + k]! += X.data[i * d + k]!;
+  });
+  return { rows: c, cols: d, data: Float32Array.from(sums, (s, e) => (counts[Math.floor(e / d)]! ? s / counts[Math.floor(e / d)]! : 0)) };
+}
+
 /** Rebuilds a tree from its `children` array (as saved in a model), checking that it is one: the inverse of `.children`. */
 export function treeFromChildren(classes: number, children: ArrayLike<number>): HsmTree {
   v.dimension("classes", classes, 2);

@@ -12,9 +12,8 @@ import type { Matrix, UpdateRule } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
 import type { Kernels } from "../wasm/loader.js";
 import type { Rng } from "../data/rng.js";
-import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
+import type { EngineTargets, HsmEngineSpec, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
 import type { CsrMatrix } from "../sparse/csr.js";
-import type { HsmTree } from "./tree.js";
 import { STATE_FIELDS } from "../backend/optimizer.js";
 import { padCols } from "../wasm/scope.js";
 import { updateRowsKernel } from "../sparse/ops.js";
@@ -57,8 +56,9 @@ export class WasmHsmEngine implements TrainingEngine {
   private readonly slots = new Map<Slot, ResidentRows>();
   private disposed = false;
 
-  constructor(private readonly kernels: Kernels, readonly spec: EngineSpec, readonly hsm: HsmTree) {
-    checkHsmSpec(spec, hsm);
+  constructor(private readonly kernels: Kernels, readonly spec: HsmEngineSpec) {
+    checkHsmSpec(spec);
+    const hsm = spec.tree;
     const { d, c, batchSize } = spec, m = c - 1, mem = (this.mem = new Resident(kernels.heap));
     this.m = m;
     this.dp = padCols(d);

@@ -10,21 +10,39 @@
  * loss becomes NaN or ±∞, fit throws a DivergenceError naming the epoch and step, and the model keeps the weights
  * from before the last update (the engine keeps a resident copy of W and b from before each update).
  *
+ * Loss 'hierarchical-softmax' (many classes): the classes are the leaves of a binary tree (option `tree`), W holds
+ * one column per inner node (C − 1), a step costs O(depth·D) per row instead of O(C·D), and the scores are
+ * log P(class | x) (src/hsoftmax/). It takes dense rows and labels, and trains with the update rules without
+ * max-norm or input dropout.
+ *
  * Defaults: loss 'softmax'; optimizer adam with learning rate 1e-3 (β₁ 0.9, β₂ 0.999, ε 1e-8); batchSize 200;
  * epochs 10; init 'gaussian' (std 0.01), biases 0; no penalty, max-norm or dropout; seed 0; backend 'wasm'.
  */
 import type { Matrix } from "../types.js";
-import type { Rows } from "../sparse/csr.js";
-import { LABEL_LOSSES } from "../types.js";
-import { object, knownKeys, type BackendOption, type LinearModelOptions } from "./options.js";
+import { isCsr, type Rows } from "../sparse/csr.js";
+import { sparseOpsOf } from "../sparse/ops.js";
 import {
-  LinearModel, parseModelJSON, type ChunkSource, type FitOptions, type History, type Prepared, type ScoreMeter,
+  balancedTree, centroidTree, classCounts, classMeans, huffmanTree, treeFromChildren, type HsmTree,
+} from "../hsoftmax/tree.js";
+import { transpose } from "../hsoftmax/engine-common.js";
+import { object, knownKeys, type BackendOption, type LinearModelOptions, type Resolved } from "./options.js";
+import {
+  LinearModel, parseModelJSON, type ChunkSource, type EngineLoss, type FitOptions, type History, type LinearModelJSON,
+  type Prepared, type ScoreMeter,
 } from "./linear-model.js";
 import * as v from "../validate.js";
 
-export type ClassificationLoss = "hinge" | "squared-hinge" | "softmax" | "logistic" | "attribute-hinge";
+export type ClassificationLoss = "hinge" | "squared-hinge" | "softmax" | "logistic" | "attribute-hinge"
+  | "hierarchical-softmax";
 export const CLASSIFICATION_LOSSES: readonly ClassificationLoss[] = ["hinge", "squared-hinge", "softmax", "logistic",
-  "attribute-hinge"];
+  "attribute-hinge", "hierarchical-softmax"];
+
+/** The losses that take one label per row (and classWeight); the others also take 0/1 multi-label targets. */
+const LABEL_ONLY: readonly ClassificationLoss[] = ["hinge", "squared-hinge", "softmax", "hierarchical-softmax"];
+
+/** The class tree of hierarchical softmax (src/hsoftmax/tree.ts). */
+export type TreeShape = "huffman" | "balanced" | "centroid";
+export const TREE_SHAPES: readonly TreeShape[] = ["huffman", "balanced", "centroid"];
 
 export interface LinearClassifierOptions extends LinearModelOptions<ClassificationLoss> {
   /**
@@ -33,6 +51,14 @@ export interface LinearClassifierOptions extends LinearModelOptions<Classificati
    * (a class with no example gets 1). Default: all 1.
    */
   classWeight?: "balanced" | ArrayLike<number>;
+  /**
+   * The class tree of loss 'hierarchical-softmax', built when training starts from the data of that call:
+   * 'huffman' (default, as word2vec: Huffman coding of the label counts, so frequent classes get short paths),
+   * 'balanced' (depth ⌈log₂ C⌉), or 'centroid' (balanced; each node splits its classes' mean rows along their
+   * principal direction, so that similar classes share subtrees and each split suits a linear score). The tree
+   * stays for the model's life (partialFit, fitStream, JSON); `fit` builds a new one.
+   */
+  tree?: TreeShape;
 }
 
 export interface FitStreamOptions {
@@ -55,14 +81,21 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
   protected readonly modelName = "LinearClassifier";
   protected readonly metric = "Accuracy";
   private readonly classWeight: "balanced" | Float32Array | null;
+  private readonly treeShape: TreeShape;
+  /** The class tree the weights belong to (loss 'hierarchical-softmax' once started or loaded), else null. */
+  private hsmTree: HsmTree | null = null;
 
   constructor(options: LinearClassifierOptions = {}) {
-    super(options, CLASSIFICATION_LOSSES, "softmax", ["classWeight"]);
+    super(options, CLASSIFICATION_LOSSES, "softmax", ["classWeight", "tree"]);
+    const loss = this.options.loss;
+    if (loss === "hierarchical-softmax") refuseForHsm(this.options);
+    else if (options.tree !== undefined) throw new RangeError(`tree applies to loss 'hierarchical-softmax', not '${loss}'`);
+    this.treeShape = v.oneOf("tree", options.tree ?? "huffman", TREE_SHAPES);
     const cw = options.classWeight;
     if (cw === undefined) this.classWeight = null;
     else {
-      if (!LABEL_LOSSES.includes(this.options.loss)) {
-        throw new RangeError(`classWeight applies to the losses hinge, squared-hinge and softmax, not '${this.options.loss}'`);
+      if (!LABEL_ONLY.includes(loss)) {
+        throw new RangeError(`classWeight applies to the losses ${LABEL_ONLY.join(", ")}, not '${loss}'`);
       }
       if (cw === "balanced") this.classWeight = "balanced";
       else {
@@ -77,7 +110,17 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
 
   /** Number of classes (labels) the model predicts, or null before fitting. */
   get classes(): number | null {
-    return this.params?.W.cols ?? null;
+    return this.fittedOutputs;
+  }
+
+  /**
+   * Loss 'hierarchical-softmax': a copy of the class tree's `children` (inner node j's left and right child at
+   * 2j and 2j + 1: an inner node's number, or −class − 1 for a leaf; the root is node 0, the right branch is
+   * taken with probability σ(x·W[:, j] + b[j])). Null for the other losses and before fitting.
+   */
+  get tree(): Int32Array | null {
+    this.alive();
+    return this.hsmTree?.children.slice() ?? null;
   }
 
   /**
@@ -107,6 +150,14 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
     return this.fitStreamModel(source, options.epochs, classCount(options.classes, this.classes), options.onEpoch);
   }
 
+  /**
+   * Scores S = X·W + b (N × C); for loss 'hierarchical-softmax', log P(class | x) from the tree (N × C), computed
+   * by the backend's kernels.
+   */
+  override decisionFunction(X: Rows): Matrix {
+    return this.options.loss === "hierarchical-softmax" ? this.treeProbabilities(X, true) : super.decisionFunction(X);
+  }
+
   /** Labels (argmax of the scores), or for a multi-label model a 0/1 Matrix (score > 0). */
   predict(X: Rows): Y {
     const S = this.decisionFunction(X);
@@ -119,14 +170,17 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
   }
 
   /**
-   * Class probabilities: softmax of the scores (loss 'softmax'); for 'logistic', σ of each score, normalised
-   * over the classes for a one-vs-rest model (as sklearn) and left as is for a multi-label one.
+   * Class probabilities: softmax of the scores (loss 'softmax'); the products along the tree's paths
+   * ('hierarchical-softmax'); for 'logistic', σ of each score, normalised over the classes for a one-vs-rest model
+   * (as sklearn) and left as is for a multi-label one.
    */
   predictProba(X: Rows): Matrix {
     const loss = this.options.loss;
+    if (loss === "hierarchical-softmax") return this.treeProbabilities(X, false);
     if (loss !== "softmax" && loss !== "logistic") {
       this.fitted();
-      throw new Error(`predictProba needs loss 'softmax' or 'logistic'; '${loss}' gives no probabilities (use decisionFunction)`);
+      throw new Error(`predictProba needs loss 'hierarchical-softmax', 'softmax' or 'logistic'; '${loss}' gives no `
+        + "probabilities (use decisionFunction)");
     }
     const S = this.decisionFunction(X);
     if (loss === "softmax") return this.backend.probabilities("softmax", S);
@@ -146,20 +200,57 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
     return this.scoreModel(X, y);
   }
 
+  /** As LinearModel's, with the class tree (`tree`: its children) for loss 'hierarchical-softmax'. */
+  override toJSON(): LinearModelJSON {
+    const json = super.toJSON();
+    return this.hsmTree ? { ...json, tree: Array.from(this.hsmTree.children) } : json;
+  }
+
   /**
    * A model saved with toJSON. Refuses (RangeError/TypeError) anything malformed: another format, a newer
-   * version, wrong lengths, non-finite weights. Predictions need a ready backend: by default the reference
-   * backend (synchronous); pass `{ backend: await init() }`, or 'wasm' and then `await model.ready()`.
+   * version, wrong lengths, non-finite weights, a class tree that is not one. Predictions need a ready backend:
+   * by default the reference backend (synchronous); pass `{ backend: await init() }`, or 'wasm' and then
+   * `await model.ready()`.
    */
   static fromJSON<Y extends Int32Array | Matrix = Int32Array>(json: unknown,
                                                               options: { backend?: BackendOption } = {}): LinearClassifier<Y> {
     const parsed = parseModelJSON(json, "LinearClassifier", TARGET_KINDS);
     const backend = object("options", options).backend as BackendOption | undefined;
     const model = new LinearClassifier<Y>({ ...parsed.options, backend: backend ?? "reference" });
-    if (parsed.targets === "multilabel" && LABEL_LOSSES.includes(model.options.loss)) {
-      throw new RangeError(`json.targets is 'multilabel' but json.options.loss '${model.options.loss}' takes labels`);
+    const loss = model.options.loss;
+    if (parsed.targets === "multilabel" && LABEL_ONLY.includes(loss)) {
+      throw new RangeError(`json.targets is 'multilabel' but json.options.loss '${loss}' takes labels`);
     }
+    if (loss === "hierarchical-softmax") model.hsmTree = treeArg(parsed.tree, parsed.outputs + 1);
+    else if (parsed.tree !== undefined) throw new RangeError(`json.tree belongs to loss 'hierarchical-softmax', not '${loss}'`);
     return model.loadJSON(parsed);
+  }
+
+  protected override rowsArg(name: string, X: unknown): Rows {
+    const rows = super.rowsArg(name, X);
+    if (this.options.loss === "hierarchical-softmax") denseRows(name, rows);
+    return rows;
+  }
+
+  protected engineLoss(X: Rows, y: unknown, c: number, fresh: boolean): EngineLoss {
+    const loss = this.options.loss;
+    if (loss !== "hierarchical-softmax") return { loss };
+    if (fresh || this.hsmTree === null) this.hsmTree = this.buildTree(denseRows("X", X), y as Int32Array, c); // prepare took labels only
+    return { loss, tree: this.hsmTree };
+  }
+
+  private buildTree(X: Matrix, y: Int32Array, c: number): HsmTree {
+    switch (this.treeShape) {
+      case "huffman": return huffmanTree(classCounts(y, c));
+      case "balanced": return balancedTree(c);
+      case "centroid": return centroidTree(classMeans(X, y, c));
+    }
+  }
+
+  /** P(class | x), or log P, of hierarchical softmax, on the backend's kernels (W transposed to node-major V). */
+  private treeProbabilities(X: Rows, log: boolean): Matrix {
+    const { W, b } = this.predictable(X);
+    return sparseOpsOf(this.backend).hsmProbabilities(denseRows("X", X), transpose(W), b, this.hsmTree!, log);
   }
 
   protected prepare(y: unknown, name: string, n: number, outputs: number | null) {
@@ -171,7 +262,7 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
       return { prepared: labelTargets(y, c, loss), outputs: c, kind: "labels" };
     }
     if (typeof y === "object" && y !== null && !ArrayBuffer.isView(y)) {
-      if (LABEL_LOSSES.includes(loss)) {
+      if (LABEL_ONLY.includes(loss)) {
         throw new TypeError(`${name}: loss '${loss}' takes Int32Array labels; a 0/1 target Matrix (multi-label) needs `
           + "loss 'logistic' or 'attribute-hinge'");
       }
@@ -202,6 +293,34 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
   }
 }
 
+/** Hierarchical softmax trains with the update rules on every weight the batch's paths reach: no more. */
+function refuseForHsm(o: Resolved<ClassificationLoss>): void {
+  const why = "is not available with loss 'hierarchical-softmax'";
+  if (o.rule === "random-search") throw new RangeError(`optimizer.rule 'random-search' ${why}; use an update rule`);
+  if (o.maxNorm !== null) throw new RangeError(`maxNorm ${why}`);
+  if (o.inputDropout > 0) throw new RangeError(`inputDropout ${why}`);
+}
+
+/** Dense rows: hierarchical softmax has no CSR kernels. */
+function denseRows(name: string, X: Rows): Matrix {
+  if (isCsr(X)) throw new TypeError(`${name}: loss 'hierarchical-softmax' takes dense rows (a Matrix), not a CsrMatrix`);
+  return X;
+}
+
+/** A saved class tree: checked by treeFromChildren, its errors named after json.tree. */
+function treeArg(value: unknown, classes: number): HsmTree {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`json.tree must be the class tree's children (${2 * (classes - 1)} numbers) of a 'hierarchical-softmax' `
+      + `model, got ${v.describe(value)}`);
+  }
+  try {
+    return treeFromChildren(classes, value);
+  } catch (e) {
+    if (e instanceof Error) e.message = `json.tree: ${e.message}`;
+    throw e;
+  }
+}
+
 function classCount(classes: PartialFitOptions["classes"], known: number | null): number | null {
   if (classes === undefined) return known;
   let c: number;
@@ -222,7 +341,7 @@ function classCount(classes: PartialFitOptions["classes"], known: number | null)
 }
 
 /** The engine's targets for labels: the labels themselves, or their one-hot matrix for the one-vs-rest losses. */
-function labelTargets(y: Int32Array, c: number, loss: string): Prepared {
+function labelTargets(y: Int32Array, c: number, loss: ClassificationLoss): Prepared {
   const meter = (): ScoreMeter => {
     let correct = 0;
     return {
@@ -232,7 +351,7 @@ function labelTargets(y: Int32Array, c: number, loss: string): Prepared {
       result: () => correct / y.length,
     };
   };
-  if (LABEL_LOSSES.includes(loss as ClassificationLoss)) return { targets: y, meter };
+  if (LABEL_ONLY.includes(loss)) return { targets: y, meter };
   const off = loss === "attribute-hinge" ? -1 : 0, T = new Float32Array(y.length * c).fill(off);
   y.forEach((label, i) => (T[i * c + label] = 1));
   return { targets: { rows: y.length, cols: c, data: T }, meter };

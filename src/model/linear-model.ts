@@ -3,12 +3,14 @@
  * TrainingEngine (src/train/engine.ts), early stopping, divergence handling, scores, JSON and disposal.
  * A subclass says how its targets become the engine's targets and how its score (accuracy, R²) is measured.
  */
-import type { LossKind, Matrix } from "../types.js";
+import type { Matrix } from "../types.js";
 import { Backend } from "../backend/backend.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
 import { init } from "../init.js";
 import { Rng } from "../data/rng.js";
-import { createEngine, type EngineTargets, type ScoreVisitor, type TrainingEngine } from "../train/engine.js";
+import {
+  createEngine, type EngineSpec, type EngineTargets, type HsmEngineSpec, type ModelLoss, type ScoreVisitor, type TrainingEngine,
+} from "../train/engine.js";
 import { initialWeights } from "../train/initializers.js";
 import { learningRateAt, momentumAt } from "../train/schedule.js";
 import { object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";
@@ -81,6 +83,9 @@ export interface ScoreMeter {
   result(): number;
 }
 
+/** The part of the engine spec a subclass decides: the loss, and for hierarchical softmax its class tree. */
+export type EngineLoss = Pick<EngineSpec, "loss"> | Pick<HsmEngineSpec, "loss" | "tree">;
+
 /** A dataset after the subclass checked it: the engine's targets and the data its score meter needs. */
 export interface Prepared {
   targets: EngineTargets;
@@ -97,15 +102,18 @@ export interface LinearModelJSON {
   /** How the model was fitted: 'labels' | 'multilabel' (classifier), 'vector' | 'matrix' (regressor). */
   targets: string;
   features: number;
+  /** Columns of W: the classes or outputs; for loss 'hierarchical-softmax' the classes − 1 inner nodes of `tree`. */
   outputs: number;
   /** W row-major (features × outputs) and b, as float32 values. */
   W: number[];
   b: number[];
   epochs: number;
   options: Record<string, unknown>;
+  /** Loss 'hierarchical-softmax' only: the class tree's `children` (2·outputs entries; src/hsoftmax/tree.ts). */
+  tree?: number[];
 }
 
-export abstract class LinearModel<L extends LossKind, M extends string, Y> {
+export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   protected readonly options: Resolved<L>;
   /** The options as given (minus the backend), for toJSON. */
   private readonly given: Record<string, unknown>;
@@ -143,6 +151,15 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
    * the first fit (`fitting`) and returns the engine's targets and a score meter.
    */
   protected abstract prepare(y: unknown, name: string, n: number, outputs: number | null): { prepared: Prepared; outputs: number; kind: string };
+  /**
+   * The engine's loss for a start on rows X with targets y and c outputs; `fresh` when the model has no weights
+   * yet (hierarchical softmax then builds its tree from the data, else keeps the one the weights belong to).
+   */
+  protected abstract engineLoss(X: Rows, y: unknown, c: number, fresh: boolean): EngineLoss;
+  /** Checks rows to train on or score (rowsArg); a subclass may refuse a format its loss cannot take. */
+  protected rowsArg(name: string, X: unknown): Rows {
+    return rowsArg(name, X);
+  }
   /** Per-class weights for the engine (classifier), from the training targets. */
   protected classWeightFor(_y: unknown, _outputs: number, _fit: boolean): Float32Array | null {
     return null;
@@ -151,6 +168,8 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
   /** Loads the backend if it is a name ('wasm' loads asynchronously). Resolves to the model. */
   async ready(): Promise<this> {
     this.alive();
+    // A borrowed backend disposed under the model: its engine must not go on training on released memory.
+    if (this.backendValue?.isDisposed) throw new Error(`the backend of this ${this.modelName} has been disposed`);
     if (!this.backendValue) {
       this.backendValue = await init({ backend: this.backendName });
       this.ownsBackend = true;
@@ -177,7 +196,11 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
     return this.params?.W.rows ?? null;
   }
 
-  /** Copies of W (features × outputs) and b. */
+  /**
+   * Copies of W (features × outputs) and b. With loss 'hierarchical-softmax', W is features × (classes − 1): column
+   * j and b[j] are the vector and bias of inner node j of the classifier's `tree`, whose score s = x·W[:, j] + b[j]
+   * sends x right with probability σ(s).
+   */
   get weights(): { W: Matrix; b: Float32Array } {
     const { W, b } = this.fitted();
     return { W: { rows: W.rows, cols: W.cols, data: W.data.slice() }, b: b.slice() };
@@ -189,7 +212,7 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
     this.notTraining();
     const fit = object("fit options", options ?? {}) as FitOptions<unknown, M>;
     knownKeys("fit options", fit as Record<string, unknown>, ["validation", "onEpoch", "earlyStopping"]);
-    rowsArg("X", X);
+    this.rowsArg("X", X);
     const { prepared, outputs, kind } = this.prepare(y, "y", X.rows, null);
     const validation = this.validation(fit.validation, X.cols, outputs, kind);
     const stopping = this.earlyStopping(fit.earlyStopping, validation !== null);
@@ -202,7 +225,7 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
     this.params = null;
     this.rng = null;
     this.epochsDone = 0;
-    this.start(X, outputs, kind, classWeight);
+    this.start(X, y, outputs, kind, classWeight);
     return this.run(X, prepared, validation, this.options.epochs, fit.onEpoch, stopping);
   }
 
@@ -213,31 +236,44 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
   protected async partialFitModel(X: Rows, y: unknown, outputs: number | null): Promise<History<M>> {
     this.alive();
     this.notTraining();
-    rowsArg("X", X);
+    this.rowsArg("X", X);
     const d = this.params?.W.rows ?? null;
     if (d !== null && X.cols !== d) throw new RangeError(`X has ${X.cols} columns but the model has ${d} features`);
-    const known = this.params?.W.cols ?? outputs;
+    const known = this.fittedOutputs ?? outputs;
     const { prepared, outputs: c, kind } = this.prepareLike(y, "y", X.rows, known);
     const classWeight = this.classWeightFor(y, c, false);
     await this.ready();
     // Dense and CSR input train on different engines: a switch carries the weights over (not the optimizer state).
     if (this.engine && this.engineSparse !== isCsr(X)) this.dropEngine();
-    if (!this.engine) this.start(X, c, kind, classWeight);
+    if (!this.engine) this.start(X, y, c, kind, classWeight);
     return this.run(X, prepared, null, 1, undefined, null);
   }
 
   /** Scores S = X·W + b (N × outputs); X dense or CSR. */
   decisionFunction(X: Rows): Matrix {
-    const { W, b } = this.fitted();
-    rowsArg("X", X);
-    if (X.cols !== W.rows) throw new RangeError(`X has ${X.cols} columns but the model has ${W.rows} features`);
+    const { W, b } = this.predictable(X);
     return isCsr(X) ? sparseOpsOf(this.backend).scores(X, W, b, identityBatch(X.rows)) : this.backend.scores(X, W, b);
+  }
+
+  /** The fitted weights, after checking that X is rows the model can score. */
+  protected predictable(X: Rows): { W: Matrix; b: Float32Array } {
+    const params = this.fitted();
+    this.rowsArg("X", X);
+    if (X.cols !== params.W.rows) throw new RangeError(`X has ${X.cols} columns but the model has ${params.W.rows} features`);
+    return params;
+  }
+
+  /** Classes or outputs of the fitted model (W has one column fewer with hierarchical softmax), or null. */
+  protected get fittedOutputs(): number | null {
+    if (!this.params) return null;
+    return this.params.W.cols + (this.options.loss === "hierarchical-softmax" ? 1 : 0);
   }
 
   /** The model's score on (X, y): accuracy for the classifier, R² for the regressor. */
   protected scoreModel(X: Rows, y: unknown): number {
+    this.predictable(X);
+    const meter = this.prepareLike(y, "y", X.rows, this.fittedOutputs).prepared.meter(); // y checked before any kernel runs
     const S = this.decisionFunction(X);
-    const meter = this.prepareLike(y, "y", X.rows, S.cols).prepared.meter();
     meter.visit(S.data, S.cols, 0, S.rows);
     return meter.result();
   }
@@ -302,12 +338,13 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
    * Creates the engine and puts the current weights in it, or initial ones (with the seeded streams) when the
    * model has none yet.
    */
-  private start(X: Rows, c: number, kind: string, classWeight: Float32Array | null): void {
+  private start(X: Rows, y: unknown, c: number, kind: string, classWeight: Float32Array | null): void {
     const o = this.options, master = new Rng(o.seed), initRng = new Rng(master.nextU32());
     if (isCsr(X) && o.init === "lsuv" && !this.params) throw new RangeError("init: 'lsuv' needs dense X; use another init for CSR input");
+    const loss = this.engineLoss(X, y, c, this.params === null);
     this.rng ??= { shuffle: new Rng(master.nextU32()), step: new Rng(master.nextU32()) };
     const engine = createEngine(this.backend, {
-      loss: o.loss, d: X.cols, c, delta: o.delta, classWeight, l2: o.l2, l1: o.l1, rule: o.rule, hyper: o.hyper,
+      ...loss, d: X.cols, c, delta: o.delta, classWeight, l2: o.l2, l1: o.l1, rule: o.rule, hyper: o.hyper,
       batchSize: o.batchSize, inputDropout: o.inputDropout,
     }, isCsr(X));
     this.engine = engine;
@@ -318,7 +355,8 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
       return;
     }
     const batch = o.init === "lsuv" && !isCsr(X) ? sampleRows(X, o.batchSize, initRng) : undefined;
-    engine.setParams(initialWeights(o.init, X.cols, c, initRng, batch), new Float32Array(c));
+    const columns = loss.loss === "hierarchical-softmax" ? c - 1 : c; // one per inner node of the tree
+    engine.setParams(initialWeights(o.init, X.cols, columns, initRng, batch), new Float32Array(columns));
     this.params = engine.getParams();
   }
 
@@ -464,12 +502,12 @@ export abstract class LinearModel<L extends LossKind, M extends string, Y> {
         const momentum = momentumAt(o.momentumSchedule, o.momentum, this.epochsDone, o.epochs);
         let rows = 0, steps = 0, chunks = 0, lossSum = 0, scoreSum = 0;
         for await (const chunk of open()) {
-          const { X, y } = chunkArg(chunk, chunks);
+          const { X: given, y } = chunkArg(chunk, chunks), X = this.rowsArg(`chunk ${chunks} X`, given);
           const d = this.params?.W.rows ?? null;
           if (d !== null && X.cols !== d) throw new RangeError(`chunk ${chunks}: X has ${X.cols} columns but the model has ${d} features`);
-          const { prepared, outputs: c, kind } = this.prepareLike(y, `chunk ${chunks} y`, X.rows, this.params?.W.cols ?? outputs);
+          const { prepared, outputs: c, kind } = this.prepareLike(y, `chunk ${chunks} y`, X.rows, this.fittedOutputs ?? outputs);
           if (this.engine && this.engineSparse !== isCsr(X)) this.dropEngine();
-          if (!this.engine) this.start(X, c, kind, this.classWeightFor(y, c, false));
+          if (!this.engine) this.start(X, y, c, kind, this.classWeightFor(y, c, false));
           const engine = this.engine!, meter = prepared.meter();
           engine.load("train", X, prepared.targets);
           lossSum += engine.evaluate("train", meter.visit) * X.rows;
@@ -536,11 +574,11 @@ function streamSource(source: unknown, epochs: number): () => AnyIterable {
   return () => source;
 }
 
-function chunkArg(chunk: unknown, index: number): { X: Rows; y: unknown } {
+function chunkArg(chunk: unknown, index: number): { X: unknown; y: unknown } {
   if (typeof chunk !== "object" || chunk === null || !("X" in chunk) || !("y" in chunk)) {
     throw new TypeError(`chunk ${index} must be an object { X, y }, got ${v.describe(chunk)}`);
   }
-  return { X: rowsArg(`chunk ${index} X`, chunk.X), y: chunk.y };
+  return { X: chunk.X, y: chunk.y };
 }
 
 /** `rows` in the format of `like` (the engine's): dense or CSR. */

@@ -2,12 +2,12 @@
  * The constructor options shared by LinearClassifier and LinearRegressor: their types, their defaults and
  * their validation (a TypeError or RangeError naming the option, thrown by the constructor).
  */
-import type { LossKind, OptimizerConfig } from "../types.js";
+import type { OptimizerConfig } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
 import { Backend } from "../backend/backend.js";
 import { resolveUpdate } from "../backend/optimizer.js";
 import { UPDATE_RULES } from "../types.js";
-import type { TrainRule } from "../train/engine.js";
+import type { ModelLoss, TrainRule } from "../train/engine.js";
 import { INITIALIZERS, type Initializer } from "../train/initializers.js";
 import {
   learningRateSchedule, momentumSchedule, type LearningRateSchedule, type MomentumSchedule,
@@ -34,7 +34,7 @@ export interface OptimizerOptions extends OptimizerConfig {
 /** Where a model computes: a backend name (the model loads and owns it) or a Backend from `init()` (borrowed). */
 export type BackendOption = "wasm" | "reference" | Backend;
 
-export interface LinearModelOptions<L extends LossKind> {
+export interface LinearModelOptions<L extends ModelLoss> {
   loss?: L;
   optimizer?: OptimizerOptions;
   /** λ of the penalty λ·ΣW² (gradient 2λW). Default 0. */
@@ -60,7 +60,7 @@ export interface LinearModelOptions<L extends LossKind> {
 }
 
 /** The options after validation, with every default filled in. */
-export interface Resolved<L extends LossKind> {
+export interface Resolved<L extends ModelLoss> {
   loss: L;
   rule: TrainRule;
   /** The base learning rate (the schedule scales it) and the base momentum. */
@@ -109,7 +109,7 @@ export function knownKeys(name: string, value: Record<string, unknown>, keys: re
 export const MODEL_KEYS = ["loss", "optimizer", "l2", "l1", "maxNorm", "inputDropout", "batchSize", "epochs", "init",
   "seed", "delta", "backend"];
 
-export function resolveOptions<L extends LossKind>(options: LinearModelOptions<L>, losses: readonly L[],
+export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<L>, losses: readonly L[],
                                                    defaultLoss: L): Resolved<L> {
   const opt = options.optimizer === undefined ? {} : object("optimizer", options.optimizer) as OptimizerOptions;
   knownKeys("optimizer", opt as Record<string, unknown>, OPTIMIZER_KEYS);

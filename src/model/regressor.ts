@@ -9,7 +9,9 @@
 import type { Matrix } from "../types.js";
 import type { Rows } from "../sparse/csr.js";
 import { object, type BackendOption, type LinearModelOptions } from "./options.js";
-import { LinearModel, parseModelJSON, type FitOptions, type History, type ScoreMeter } from "./linear-model.js";
+import {
+  LinearModel, parseModelJSON, type EngineLoss, type FitOptions, type History, type ScoreMeter,
+} from "./linear-model.js";
 import * as v from "../validate.js";
 
 export type RegressionLoss = "l2" | "l1";
@@ -59,6 +61,10 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
     const backend = object("options", options).backend as BackendOption | undefined;
     const model = new LinearRegressor<Y>({ ...parsed.options, backend: backend ?? "reference" });
     return model.loadJSON(parsed);
+  }
+
+  protected engineLoss(): EngineLoss {
+    return { loss: this.options.loss };
   }
 
   protected prepare(y: unknown, name: string, n: number, outputs: number | null) {

@@ -69,3 +69,22 @@ export function hsmProbabilities(S: Matrix, tree: HsmTree): Float64Array {
   }
   return P;
 }
+
+/** log σ(z) = −softplus(−z), stable for either sign. */
+const logSigmoid = (z: number): number => Math.min(z, 0) - Math.log1p(Math.exp(-Math.abs(z)));
+
+/** log P(class | x) = Σ over the class's path of log σ(±s): finite where the product P underflows. */
+export function hsmLogProbabilities(S: Matrix, tree: HsmTree): Float64Array {
+  const c = tree.classes, logP = new Float64Array(S.rows * c);
+  for (let i = 0; i < S.rows; i++) {
+    for (let y = 0; y < c; y++) {
+      let sum = 0;
+      for (let e = tree.pathStart[y]!; e < tree.pathStart[y + 1]!; e++) {
+        const s = S.data[i * S.cols + tree.pathNode[e]!]!;
+        sum += logSigmoid(tree.pathBit[e] ? s : -s);
+      }
+      logP[i * c + y] = sum;
+    }
+  }
+  return logP;
+}

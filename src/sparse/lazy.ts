@@ -30,7 +30,7 @@ export function decayOf(learningRate: number, l2: number): number {
 }
 
 /** The sparse engines train with the update rules only: random search and input dropout act on every weight. */
-export function checkSparseSpec(spec: EngineSpec, what = "sparse input"): void {
+export function checkSparseSpec(spec: Pick<EngineSpec, "rule" | "inputDropout">, what = "sparse input"): void {
   if (spec.rule === "random-search") throw new RangeError(`rule: 'random-search' is not available with ${what}`);
   if (spec.inputDropout > 0) throw new RangeError(`inputDropout: input dropout is not available with ${what}`);
 }

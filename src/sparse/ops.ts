@@ -35,8 +35,8 @@ export interface SparseOps {
   /** Hierarchical softmax loss of X[batch] with the gradient of the touched nodes (V is (c−1)×d). */
   hsmLoss(X: Matrix, y: Int32Array, cw: Float32Array | null, V: Matrix, b: Float32Array, tree: HsmTree, scale: number,
           batch: Int32Array): HsmLossResult;
-  /** P(class | x) for the rows of X (n×c). */
-  hsmProbabilities(X: Matrix, V: Matrix, b: Float32Array, tree: HsmTree): Matrix;
+  /** P(class | x) for the rows of X (n×c), or log P with `log`. */
+  hsmProbabilities(X: Matrix, V: Matrix, b: Float32Array, tree: HsmTree, log?: boolean): Matrix;
 }
 
 export const identityBatch = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => i);
@@ -57,9 +57,10 @@ export class ReferenceSparseOps implements SparseOps {
     return { rows, ...hsm.hsmLoss(X, y, cw, V, b, tree, scale, rows, batch) };
   }
 
-  hsmProbabilities(X: Matrix, V: Matrix, b: Float32Array, tree: HsmTree): Matrix {
+  hsmProbabilities(X: Matrix, V: Matrix, b: Float32Array, tree: HsmTree, log = false): Matrix {
     const S = hsm.hsmNodeScores(X, V, b, identityBatch(X.rows));
-    return { rows: X.rows, cols: tree.classes, data: Float32Array.from(hsm.hsmProbabilities(S, tree)) };
+    const P = log ? hsm.hsmLogProbabilities(S, tree) : hsm.hsmProbabilities(S, tree);
+    return { rows: X.rows, cols: tree.classes, data: Float32Array.from(P) };
   }
 }
 
@@ -129,13 +130,13 @@ export class WasmSparseOps implements SparseOps {
     });
   }
 
-  hsmProbabilities(X: Matrix, V: Matrix, b: Float32Array, tree: HsmTree): Matrix {
+  hsmProbabilities(X: Matrix, V: Matrix, b: Float32Array, tree: HsmTree, log = false): Matrix {
     return withScope(this.kernels.heap, (sc) => {
       const n = X.rows, d = X.cols, dp = padCols(d), c = tree.classes, cp = padCols(c), m = c - 1;
       const x = sc.matrix(X), v = sc.matrix(V, dp), bias = sc.f32(b), t = treePointers(sc, tree);
       const s = sc.alloc(n * m * 4), logp = sc.alloc(m * 8), p = sc.alloc(n * cp * 4);
       this.k.hsmNodeScores(n, d, dp, m, x, d * 4, sc.identity(n), v, bias, s);
-      this.k.hsmProbabilities(n, c, cp, s, t.children, logp, 0, p);
+      this.k.hsmProbabilities(n, c, cp, s, t.children, logp, log ? 1 : 0, p);
       return readMatrix(sc.heap, p, n, c, cp);
     });
   }

@@ -1,11 +1,12 @@
 /**
- * The training engine of a threaded backend: the WASM engine, whose `gradient` and `update` run split over the
- * pool's threads (step.ts). Everything else (evaluation, random search, max-norm, dropout's gather) stays on
- * the caller. Since a threaded step gives the parameters of a one-thread step bit for bit, the thread count
+ * The training engine of a threaded backend: the WASM engine, whose `gradient`, `update` and `evaluate` run
+ * split over the pool's threads (step.ts). The rest (random search, max-norm, dropout's gather) stays on the
+ * caller. Since a threaded step gives the parameters of a one-thread step bit for bit, the thread count
  * can be chosen per call, by measurement (ThreadTuner), and a small batch simply runs on the caller.
  */
 import type { Kernels } from "../wasm/loader.js";
-import type { EngineSpec } from "../train/engine.js";
+import type { EngineSpec, ScoreVisitor, Slot } from "../train/engine.js";
+import type { WasmMemory } from "../wasm/memory.js";
 import { WasmEngine } from "../train/wasm-engine.js";
 import { padCols } from "../wasm/scope.js";
 import type { ThreadPool } from "./pool.js";
@@ -40,6 +41,14 @@ export class ThreadTuner {
     return choice === 1 ? this.size : 1;
   }
 
+  /** Runs `body` on the thread count picked for `key`, and records how long it took. */
+  timed<T>(key: string, body: (threads: number) => T): T {
+    const threads = this.pick(key), started = performance.now();
+    const result = body(threads);
+    this.record(key, threads, performance.now() - started);
+    return result;
+  }
+
   /** Records how long a call of kind `key` took on `threads` threads. */
   record(key: string, threads: number, ms: number): void {
     let arm = this.arms.get(key);
@@ -54,11 +63,18 @@ export class ThreadedEngine extends WasmEngine {
   private readonly layout: StepLayout;
   private readonly step: ThreadedStep;
   private readonly tuner: ThreadTuner;
+  private readonly memory: WasmMemory;
 
   constructor(kernels: Kernels, spec: EngineSpec, pool: ThreadPool) {
     super(kernels, spec);
-    const { loss, d, c, delta, l2, l1 } = spec;
-    this.layout = { loss, d, c, cp: padCols(c), delta, cw: this.cw, l2, l1, params: this.params, grad: this.grad, s: this.s, ds: this.ds };
+    this.memory = kernels.heap;
+    const { loss, d, c, delta, l2, l1 } = spec, engine = this;
+    this.layout = {
+      loss, d, c, cp: padCols(c), delta, cw: this.cw, l2, l1, grad: this.grad, s: this.s, ds: this.ds,
+      get params() {
+        return engine.params; // random search swaps the parameter block
+      },
+    };
     this.step = new ThreadedStep(pool, this.layout);
     this.tuner = new ThreadTuner(pool.size);
   }
@@ -66,35 +82,41 @@ export class ThreadedEngine extends WasmEngine {
   override gradient(start: number, count: number, seed: number): number {
     const { d, cp } = this.layout;
     if (count * d * cp < MIN_GEMM_WORK) return super.gradient(start, count, seed);
-    const key = `gradient/${count}`, threads = this.tuner.pick(key), started = performance.now();
-    let loss: number;
-    if (threads === 1) loss = super.gradient(start, count, seed);
-    else {
+    return this.tuner.timed(`gradient/${count}`, (threads) => {
+      if (threads === 1) return super.gradient(start, count, seed);
       const train = this.batch(start, count, seed);
-      this.layout.params = this.params; // random search swaps the parameter block
-      loss = this.step.gradient({
+      return this.step.gradient({
         n: count, x: this.batchFrom, xStride: d * 4, rows: this.batchRows,
         targets: train.targets, targetRows: (train.order + start * 4) >>> 0,
       }, threads);
+    });
+  }
+
+  /** As the WASM engine's, with each chunk's scores and loss split over the rows when that pays. */
+  override evaluate(slot: Slot, visit: ScoreVisitor): number {
+    const data = this.data(slot), { d, cp } = this.layout, chunk = this.spec.batchSize;
+    if (chunk * d * cp < MIN_GEMM_WORK) return super.evaluate(slot, visit);
+    let sum = 0;
+    for (let first = 0; first < data.n; first += chunk) {
+      const count = Math.min(chunk, data.n - first), rows = data.identity + first * 4;
+      const batch = { n: count, x: data.x, xStride: d * 4, rows, targets: data.targets, targetRows: rows };
+      sum += this.tuner.timed(`forward/${count}`, (threads) => this.step.forward(batch, threads));
+      visit(this.memory.f32(this.layout.s, count * cp), cp, first, count);
     }
-    this.tuner.record(key, threads, performance.now() - started);
-    return loss;
+    return sum / data.n + this.penalty(this.params);
   }
 
   override update(learningRate: number, momentum: number): void {
     const { d, cp } = this.layout, rule = this.spec.rule;
     if ((d + 1) * cp < MIN_UPDATE_WORK || rule === "random-search") return super.update(learningRate, momentum);
-    const threads = this.tuner.pick("update"), started = performance.now();
-    if (threads === 1) super.update(learningRate, momentum);
-    else {
+    this.tuner.timed("update", (threads) => {
+      if (threads === 1) return super.update(learningRate, momentum);
       const h = this.hyper;
       h.learningRate = learningRate;
       h.momentum = momentum;
       h.t += 1;
       this.hasPrev = true;
-      this.layout.params = this.params;
       this.step.update(rule, this.state, this.prev, h, threads);
-    }
-    this.tuner.record("update", threads, performance.now() - started);
+    });
   }
 }

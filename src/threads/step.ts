@@ -3,7 +3,7 @@
  * memory, in the training engine's layout: the parameters are one (d+1)×cp block, W then b as row d, and the
  * gradient and each optimizer state array have the same layout.
  *
- * `gradient` is two fork-joins:
+ * `gradient` is two fork-joins (`forward` is the first one alone):
  * 1. rows: thread t computes the scores, the loss and dS of its slice of the batch (the index lists are read
  *    from `4·start` on) and returns the partial Σ w_i·L_i of its rows.
  * 2. features: thread t owns rows [k0, k1) of W: dW[k0:k1] = Xᵀ[k0:k1]·dS/n over the whole batch (X read from
@@ -64,24 +64,21 @@ export function split(total: number, parts: number, align: number): number[] {
 export class ThreadedStep {
   constructor(private readonly pool: ThreadPool, private readonly at: StepLayout) {}
 
+  /** Forward pass of a batch on `threads` threads: S and dS of its rows, and the sum Σ w_i·L_i (not the mean). */
+  forward(batch: Batch, threads: number): number {
+    const { rows, losses } = this.byRows(batch, threads);
+    this.run(rows);
+    return total(losses);
+  }
+
   /**
    * Forward and backward pass of a batch on `threads` threads (1: all on the caller, no fork): leaves dW and db
    * in `grad` and returns the mean data loss + the penalties.
    */
   gradient(batch: Batch, threads: number): number {
-    const { loss, d, c, cp, delta, cw, l2, l1, params, grad, s, ds } = this.at;
-    const { n, x, xStride, rows, targets, targetRows } = batch;
-    const row = cp * 4, kernel = LOSS_KERNELS[loss];
-    const losses: KernelCall[] = [], penalties: KernelCall[] = [];
-
-    const byRows = slices(n, threads, (r0, nr) => {
-      const lossCall = loss === "softmax" ? call(kernel, nr, c, cp, s + r0 * row, targets, targetRows + r0 * 4, cw, ds + r0 * row)
-        : loss === "hinge" || loss === "squared-hinge"
-          ? call(kernel, nr, c, cp, s + r0 * row, targets, targetRows + r0 * 4, cw, delta, ds + r0 * row)
-          : call(kernel, nr, c, cp, s + r0 * row, targets, targetRows + r0 * 4, ds + r0 * row);
-      losses.push(lossCall);
-      return [call("scores", nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, s + r0 * row), lossCall];
-    });
+    const { d, cp, l2, l1, params, grad, ds } = this.at;
+    const { n, x, xStride, rows } = batch, row = cp * 4, penalties: KernelCall[] = [];
+    const forward = this.byRows(batch, threads);
     const byFeatures = slices(d, threads, (k0, kd) => {
       const off = k0 * row, calls = [call("weightGradient", n, kd, cp, x + k0 * 4, xStride, rows, ds, 1 / n, grad + off)];
       for (const [penalty, lambda] of [["l2Penalty", l2], ["l1Penalty", l1]] as const) {
@@ -93,12 +90,8 @@ export class ThreadedStep {
       return calls;
     });
     byFeatures[byFeatures.length - 1]!.push(call("biasGradient", n, cp, ds, 1 / n, grad + d * row));
-
-    this.run(byRows, byFeatures);
-    let sum = 0, penalty = 0;
-    for (const l of losses) sum += l.result;
-    for (const p of penalties) penalty += p.result;
-    return sum / n + penalty;
+    this.run(forward.rows, byFeatures);
+    return total(forward.losses) / n + total(penalties);
   }
 
   /** The update rule on the whole parameter block, after copying it to `prev` (0: no copy). */
@@ -113,12 +106,31 @@ export class ThreadedStep {
     this.run(byRows);
   }
 
+  /** Per thread, the scores, loss and dS of its slice of the batch's rows; `losses` are the loss calls. */
+  private byRows(batch: Batch, threads: number): { rows: KernelCall[][]; losses: KernelCall[] } {
+    const { loss, d, c, cp, delta, cw, params, s, ds } = this.at;
+    const { n, x, xStride, rows, targets, targetRows } = batch;
+    const row = cp * 4, kernel = LOSS_KERNELS[loss], losses: KernelCall[] = [];
+    const byRows = slices(n, threads, (r0, nr) => {
+      const sr = s + r0 * row, dsr = ds + r0 * row, tr = targetRows + r0 * 4;
+      const lossCall = loss === "softmax" ? call(kernel, nr, c, cp, sr, targets, tr, cw, dsr)
+        : loss === "hinge" || loss === "squared-hinge" ? call(kernel, nr, c, cp, sr, targets, tr, cw, delta, dsr)
+          : call(kernel, nr, c, cp, sr, targets, tr, dsr);
+      losses.push(lossCall);
+      return [call("scores", nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr), lossCall];
+    });
+    return { rows: byRows, losses };
+  }
+
   /** Runs the phases in order; on one thread, as one program on the caller. */
   private run(...phases: KernelCall[][][]): void {
     if (phases[0]!.length === 1) this.pool.run([phases.flatMap((phase) => phase[0]!)]);
     else for (const phase of phases) this.pool.run(phase);
   }
 }
+
+/** Σ of the calls' results, in thread order. */
+const total = (calls: readonly KernelCall[]): number => calls.reduce((sum, c) => sum + c.result, 0);
 
 /** Per thread, the calls `make(start, size)` of its slice of 0..total−1 (aligned to 4; threads past the end idle). */
 function slices(total: number, threads: number, make: (start: number, size: number) => KernelCall[]): KernelCall[][] {

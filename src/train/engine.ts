@@ -18,9 +18,15 @@ import { ReferenceEngine } from "./reference-engine.js";
 import { WasmSparseEngine } from "../sparse/wasm-engine.js";
 import { ReferenceSparseEngine } from "../sparse/reference-engine.js";
 import { ThreadedEngine } from "../threads/engine.js";
+import type { HsmTree } from "../hsoftmax/tree.js";
+import { WasmHsmEngine } from "../hsoftmax/wasm-engine.js";
+import { ReferenceHsmEngine } from "../hsoftmax/reference-engine.js";
 
 /** The update rules of SPEC.md, and random search (seed 002): try a random step, keep it if the loss drops. */
 export type TrainRule = UpdateRule | "random-search";
+
+/** A model's loss: a loss kernel of SPEC.md, or hierarchical softmax (src/hsoftmax/), which has engines of its own. */
+export type ModelLoss = LossKind | "hierarchical-softmax";
 
 /** What an engine trains; fixed for its lifetime. Every value is already validated. */
 export interface EngineSpec {
@@ -45,6 +51,17 @@ export interface EngineSpec {
 }
 
 /**
+ * What a hierarchical-softmax engine trains: the class tree takes the place of a loss kernel, and the parameters
+ * are one vector and bias per inner node, so W is d×(c − 1).
+ */
+export interface HsmEngineSpec extends Omit<EngineSpec, "loss"> {
+  loss: "hierarchical-softmax";
+  tree: HsmTree;
+}
+
+export type AnyEngineSpec = EngineSpec | HsmEngineSpec;
+
+/**
  * Targets in the kernels' form: labels (hinge, squared-hinge, softmax) or an N×C target matrix ({0,1} for
  * logistic, {−1,+1} for attribute-hinge, reals for regression).
  */
@@ -60,7 +77,7 @@ export type Slot = "train" | "validation";
 export type ScoreVisitor = (S: Float32Array, stride: number, first: number, count: number) => void;
 
 export interface TrainingEngine {
-  readonly spec: EngineSpec;
+  readonly spec: AnyEngineSpec;
   /** Copies a dataset into the engine (once), replacing what the slot held: dense rows, or CSR for a sparse engine. */
   load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void;
   /** Frees a slot's data; the parameters and the optimizer state stay. */
@@ -91,7 +108,7 @@ export interface TrainingEngine {
   restore(): void;
   /** Mean data loss + penalty over a whole slot (no dropout), streaming the scores to `visit` chunk by chunk. */
   evaluate(slot: Slot, visit: ScoreVisitor): number;
-  /** Copies of W (d×c) and b (c). */
+  /** Copies of W (d×c) and b (c); d×(c − 1) and c − 1 for hierarchical softmax. */
   getParams(): { W: Matrix; b: Float32Array };
   setParams(W: Matrix, b: Float32Array): void;
   /** Zeroes the optimizer state (and Adam's t). */
@@ -100,8 +117,12 @@ export interface TrainingEngine {
 }
 
 /** The engine of a backend: resident WASM buffers on the wasm backend, plain TypeScript on the reference one. */
-export function createEngine(backend: Backend, spec: EngineSpec, sparse = false): TrainingEngine {
+export function createEngine(backend: Backend, spec: AnyEngineSpec, sparse = false): TrainingEngine {
   const ops = backend.ops;
+  if (spec.loss === "hierarchical-softmax") {
+    if (sparse) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
+    return ops instanceof WasmOps ? new WasmHsmEngine(ops.kernels, spec) : new ReferenceHsmEngine(spec);
+  }
   // CSR input: only the rows of W that a batch touches are updated (src/sparse/lazy.ts); single-threaded.
   if (sparse) return ops instanceof WasmOps ? new WasmSparseEngine(ops.kernels, spec) : new ReferenceSparseEngine(spec);
   if (!(ops instanceof WasmOps)) return new ReferenceEngine(spec);

@@ -11,13 +11,24 @@
  *   For a linear layer one scaling reaches that exactly (variance scales with the square), so there is no loop.
  */
 import type { Matrix } from "../types.js";
-import type { Rng } from "../data/rng.js";
+import { Rng } from "../data/rng.js";
+import * as v from "../validate.js";
 
 export type Initializer = "gaussian" | "he" | "xavier" | "uniform" | "orthogonal" | "zeros" | "lsuv";
 export const INITIALIZERS: readonly Initializer[] = ["gaussian", "he", "xavier", "uniform", "orthogonal", "zeros", "lsuv"];
 
 /** W for d features and c classes. `batch` (rows of the training data) is needed by lsuv only. */
 export function initialWeights(kind: Initializer, d: number, c: number, rng: Rng, batch?: Matrix): Matrix {
+  v.oneOf("kind", kind, INITIALIZERS);
+  v.dimension("d", d);
+  v.dimension("c", c);
+  if (d * c > 2 ** 30) throw new RangeError(`d·c = ${d}·${c} weights do not fit the 4 GiB a wasm32 memory can address`);
+  if (!(rng instanceof Rng)) throw new TypeError(`rng must be an Rng, got ${v.describe(rng)}`);
+  if (kind === "lsuv") {
+    if (batch === undefined) throw new TypeError("batch: 'lsuv' needs a batch of training rows (a Matrix with d columns)");
+    v.matrixArg("batch", batch);
+    if (batch.cols !== d) throw new RangeError(`batch has ${batch.cols} columns but d is ${d}`);
+  }
   const W = { rows: d, cols: c, data: new Float32Array(d * c) };
   const gaussian = (std: number): Matrix => {
     for (let e = 0; e < W.data.length; e++) W.data[e] = std * rng.normal();
@@ -34,9 +45,7 @@ export function initialWeights(kind: Initializer, d: number, c: number, rng: Rng
     }
     case "zeros": return W;
     case "orthogonal": return orthogonal(d, c, rng);
-    case "lsuv": {
-      if (!batch) throw new Error("lsuv needs a batch of training rows");
-      return unitVariance(orthogonal(d, c, rng), batch);
+    case "lsuv": return unitVariance(orthogonal(d, c, rng), batch!);
     }
   }
 }

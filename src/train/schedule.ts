@@ -53,6 +53,13 @@ export function momentumSchedule(name: string, value: unknown): MomentumSchedule
   return s;
 }
 
+/** The arguments of learningRateAt / momentumAt after the schedule. */
+function at(base: number, epoch: number, epochs: number, baseName: string): void {
+  v.finiteNumber(baseName, base);
+  v.dimension("epoch", epoch, 0);
+  v.dimension("epochs", epochs);
+}
+
 function scheduleObject(name: string, value: unknown, types: readonly string[]): { type: string } {
   if (typeof value !== "object" || value === null) {
     throw new TypeError(`${name} must be an object { type, ... }, got ${v.describe(value)}`);
@@ -63,6 +70,8 @@ function scheduleObject(name: string, value: unknown, types: readonly string[]):
 
 /** The learning rate of epoch e (from 0) of a run of `epochs`. */
 export function learningRateAt(s: LearningRateSchedule, lr: number, epoch: number, epochs: number): number {
+  learningRateSchedule("schedule", s);
+  at(lr, epoch, epochs, "lr");
   switch (s.type) {
     case "constant": return lr;
     case "step": return lr * (s.gamma ?? 0.1) ** Math.floor(epoch / s.every);
@@ -76,6 +85,8 @@ export function learningRateAt(s: LearningRateSchedule, lr: number, epoch: numbe
 
 /** The momentum coefficient of epoch e (from 0) of a run of `epochs`. */
 export function momentumAt(s: MomentumSchedule, mu: number, epoch: number, epochs: number): number {
+  momentumSchedule("schedule", s);
+  at(mu, epoch, epochs, "mu");
   if (s.type === "constant") return mu;
   const start = s.start ?? 0.5, end = s.end ?? 0.99, total = s.epochs ?? epochs;
   return total <= 1 ? start : start + (end - start) * Math.min(1, epoch / (total - 1));

@@ -60,17 +60,22 @@ export class WasmEngine implements TrainingEngine {
     this.wBytes = d * this.cp * 4;
     this.len = (d + 1) * this.cp;
     const block = (): number => this.zeroed(this.len * 4);
-    this.params = block();
-    this.prev = block();
-    this.grad = block();
-    this.trial = spec.rule === "random-search" ? block() : 0;
-    this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(block);
-    this.cw = spec.classWeight ? this.zeroed(c * 4) : 0;
-    if (spec.classWeight) this.heap.f32(this.cw, c).set(spec.classWeight);
-    this.s = this.zeroed(batchSize * this.cp * 4);
-    this.ds = this.zeroed(batchSize * this.cp * 4);
-    this.batchX = spec.inputDropout > 0 ? this.zeroed(batchSize * d * 4) : 0;
-    this.batchIdentity = spec.inputDropout > 0 ? this.identity(batchSize) : 0;
+    try {
+      this.params = block();
+      this.prev = block();
+      this.grad = block();
+      this.trial = spec.rule === "random-search" ? block() : 0;
+      this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(block);
+      this.cw = spec.classWeight ? this.zeroed(c * 4) : 0;
+      if (spec.classWeight) this.heap.f32(this.cw, c).set(spec.classWeight);
+      this.s = this.zeroed(batchSize * this.cp * 4);
+      this.ds = this.zeroed(batchSize * this.cp * 4);
+      this.batchX = spec.inputDropout > 0 ? this.zeroed(batchSize * d * 4) : 0;
+      this.batchIdentity = spec.inputDropout > 0 ? this.identity(batchSize) : 0;
+    } catch (e) {
+      this.dispose(); // a buffer that does not fit (RangeError from WasmMemory) must not leak the ones before it
+      throw e;
+    }
     this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
     this.lossSum = lossKernel(kernels.exports, spec, this.cp, this.s, this.ds, this.cw);
   }
@@ -212,7 +217,7 @@ export class WasmEngine implements TrainingEngine {
     this.owned.length = 0;
   }
 
-  private data(slot: Slot): ResidentData {
+  protected data(slot: Slot): ResidentData {
     const data = this.slots.get(slot);
     if (!data) throw new Error(`the engine holds no ${slot} data`);
     return data;
@@ -234,7 +239,7 @@ export class WasmEngine implements TrainingEngine {
   }
 
   /** λ₂·ΣW² + λ₁·Σ|W| of a parameter block; the penalties add their gradient into the gradient buffer. */
-  private penalty(params: number): number {
+  protected penalty(params: number): number {
     const { l2, l1 } = this.spec, n = this.spec.d * this.cp;
     return (l2 > 0 ? this.k.l2Penalty(n, params, l2, this.grad) : 0) + (l1 > 0 ? this.k.l1Penalty(n, params, l1, this.grad) : 0);
   }

@@ -11,10 +11,10 @@ export interface KernelExports {
   /**
    * One step's forward and backward pass, fused per 3-row block (assembly/README.md "Fused step"): writes S, dS,
    * dW = scale·Xᵀ·dS and db = scale·Σ dS, and returns Σ w_i·L_i. `loss` is the index of the loss in LOSSES;
-   * `targets` holds i32 labels (losses 0–2) or n×c f32 target rows (3–6).
+   * `targets` holds i32 labels (losses 0–2) or f32 target rows of stride c (3–6), read through `tidx`.
    */
   fusedStep(loss: number, n: number, d: number, c: number, cp: number, x: Ptr, xStride: number, idx: Ptr, targets: Ptr,
-            cw: Ptr, delta: number, w: Ptr, b: Ptr, s: Ptr, ds: Ptr, scale: number, dw: Ptr, db: Ptr): number;
+            tidx: Ptr, cw: Ptr, delta: number, w: Ptr, b: Ptr, s: Ptr, ds: Ptr, scale: number, dw: Ptr, db: Ptr): number;
 
   hinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, delta: number, ds: Ptr): number;
   squaredHinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, delta: number, ds: Ptr): number;

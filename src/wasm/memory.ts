@@ -8,6 +8,8 @@
  */
 const ALIGN = 16;
 const PAGE = 65536;
+/** wasm32 addresses 2^32 bytes at most (65536 pages); engines may refuse a grow well before that. */
+export const MAX_WASM_BYTES = 2 ** 32;
 
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -44,6 +46,7 @@ export class WasmMemory {
   /** Returns the byte address of a fresh block of at least `bytes` bytes (contents undefined). */
   alloc(bytes: number): number {
     if (!Number.isInteger(bytes) || bytes < 0) throw new RangeError(`alloc: bytes must be a non-negative integer, got ${bytes}`);
+    if (bytes > MAX_WASM_BYTES) throw this.tooLarge(bytes, "more than the 4 GiB a wasm32 memory can address");
     const size = alignUp(bytes) + ALIGN;
     const fit = this.free.findIndex((b) => b.size >= size);
     let ptr: number;
@@ -90,10 +93,21 @@ export class WasmMemory {
     }
   }
 
+  /** Grows the memory to hold `end` bytes; a refusal (past 4 GiB, or the engine's own limit) is a RangeError. */
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (end > MAX_WASM_BYTES) throw this.tooLarge(end - this.top, "past the 4 GiB a wasm32 memory can address");
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch (e) {
+      throw this.tooLarge(end - this.top, `the engine refused to grow the memory to ${end} bytes (${(e as Error).message})`);
+    }
+  }
+
+  private tooLarge(bytes: number, why: string): RangeError {
+    return new RangeError(`simdlinear needs ${bytes} more bytes of WebAssembly memory, ${why}; ${this.bytesInUse} bytes `
+      + "are in use. Use smaller batches, fewer features or classes, or fewer rows per call");
   }
 
   f32(ptr: number, length: number): Float32Array {
