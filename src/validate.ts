@@ -55,6 +55,15 @@ export function allFinite(name: string, data: ArrayLike<number>): void {
   }
 }
 
+/** An options object (undefined: none given). */
+export function optionsArg<T extends object>(name: string, value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an object, got ${describe(value)}`);
+  }
+  return value;
+}
+
 export function float32Array(name: string, value: unknown, length?: number): Float32Array {
   if (!(value instanceof Float32Array)) throw new TypeError(`${name} must be a Float32Array, got ${describe(value)}`);
   if (length !== undefined && value.length !== length) {

@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
-  DivergenceError, init, LinearClassifier, LinearRegressor, matrix, type Backend, type Matrix,
+  csrFromDense, DivergenceError, init, LinearClassifier, LinearRegressor, matrix, type Backend, type Matrix,
 } from "../src/index.js";
 import type { WasmOps } from "../src/backend/wasm-ops.js";
 import type { KernelExports } from "../src/wasm/abi.js";
@@ -264,12 +264,18 @@ describe("no raw WebAssembly trap reaches a caller", () => {
     stillRight();
   });
 
-  it("a model whose buffers cannot fit refuses with a RangeError, keeps nothing, and the backend goes on", async () => {
+  it.each([
+    { engine: "dense", options: {}, csr: false },
+    { engine: "dense with input dropout", options: { inputDropout: 0.5 }, csr: false },
+    { engine: "sparse (CSR)", options: {}, csr: true },
+    { engine: "hierarchical softmax", options: { loss: "hierarchical-softmax" }, csr: false },
+  ] as const)("a $engine model whose buffers cannot fit: RangeError, no block kept, the backend goes on", async ({ options, csr }) => {
     const { X, y } = fixture();
-    const model = new LinearClassifier({ backend: be, batchSize: 2 ** 30 }); // 2^30 rows of scores: 16 GiB
-    const error = await thrownBy(() => model.fit(X, y));
+    // 2^30 rows of scores: 16 GiB. The engine allocates some buffers before the one that does not fit.
+    const model = new LinearClassifier({ backend: be, batchSize: 2 ** 30, ...options });
+    const error = await thrownBy(() => model.fit(csr ? csrFromDense(X) : X, y));
     expect(error).toBeInstanceOf(RangeError);
-    expect((error as Error).message).toMatch(/4 GiB/);
+    expect((error as Error).message).toMatch(/more than the 4 GiB a wasm32 memory can address/);
     model.dispose();
     stillRight();
   });

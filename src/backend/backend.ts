@@ -76,7 +76,7 @@ export class Backend {
     this.alive();
     v.oneOf("kind", kind, LOSSES);
     v.matrixArg("S", S);
-    const { sum, dS } = this.lossOf(kind, S, "S", targets, "targets", opts)(S);
+    const { sum, dS } = this.lossOf(kind, S, "S", targets, "targets", v.optionsArg("opts", opts))(S);
     return { loss: sum / S.rows, dS };
   }
 
@@ -133,6 +133,7 @@ export class Backend {
                  targetsName: string, opts: LossOptions & Regularization): LinearLossResult {
     this.alive();
     v.oneOf("kind", kind, LOSSES);
+    v.optionsArg("opts", opts);
     const l2 = v.nonNegative("l2", opts.l2 ?? 0), l1 = v.nonNegative("l1", opts.l1 ?? 0);
     checkModel(X, W, b);
     const loss = this.lossOf(kind, { rows: X.rows, cols: W.cols }, "X·W", targets, targetsName, opts);
@@ -148,7 +149,7 @@ export class Backend {
   /** cs231n `svm_loss_vectorized(W, X, y, reg)`: W is D×C, no bias, loss includes reg·ΣW². */
   svmLoss(W: Matrix, X: Matrix, y: Int32Array, reg: number, opts: Pick<LossOptions, "delta"> = {}): GradientResult {
     v.nonNegative("reg", reg);
-    const { loss, dW } = this.linear("hinge", X, W, null, y, "y", { delta: opts.delta, l2: reg });
+    const { loss, dW } = this.linear("hinge", X, W, null, y, "y", { delta: v.optionsArg("opts", opts).delta, l2: reg });
     return { loss, dW };
   }
 

@@ -47,6 +47,7 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
+    if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`n must be an integer ≥ 1, got ${v.describe(n)}`);
     return Math.floor(this.uniform() * n);
   }
 
@@ -70,6 +71,9 @@ export class Rng {
 
   /** Fisher–Yates shuffle in place. */
   shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    if (typeof a !== "object" || a === null || !Number.isInteger(a.length)) {
+      throw new TypeError(`a must be an array or a typed array, got ${v.describe(a)}`);
+    }
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = a[i]!;

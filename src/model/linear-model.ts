@@ -137,7 +137,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   protected abstract readonly metric: M;
 
   constructor(options: LinearModelOptions<L>, losses: readonly L[], defaultLoss: L, extraKeys: readonly string[]) {
-    const opts = object("options", options ?? {}) as LinearModelOptions<L>;
+    const opts = object("options", options === undefined ? {} : options) as LinearModelOptions<L>;
     knownKeys("options", opts as Record<string, unknown>, [...MODEL_KEYS, ...extraKeys]);
     this.options = resolveOptions(opts, losses, defaultLoss);
     const { backend, ...rest } = opts;

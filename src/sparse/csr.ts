@@ -66,6 +66,7 @@ export function csrArg(name: string, value: unknown): CsrMatrix {
 
 /** The CSR form of a dense matrix: its non-zero entries, row by row, columns ascending. */
 export function csrFromDense(M: Matrix): CsrMatrix {
+  v.matrixArg("M", M);
   const indptr = new Int32Array(M.rows + 1);
   let nnz = 0;
   for (const x of M.data) if (x !== 0) nnz++;
@@ -85,6 +86,7 @@ export function csrFromDense(M: Matrix): CsrMatrix {
 
 /** The dense form (duplicates added, in float64 then rounded once). */
 export function csrToDense(X: CsrMatrix): Matrix {
+  csrArg("X", X);
   const out = new Float64Array(X.rows * X.cols);
   for (let i = 0; i < X.rows; i++) {
     for (let e = X.indptr[i]!; e < X.indptr[i + 1]!; e++) {

@@ -31,6 +31,12 @@ let scratch = new Uint8Array(256);
  * unsigned 32-bit value. Strings are hashed as their UTF-8 bytes.
  */
 export function murmurhash3(key: string | Uint8Array, seed = 0): number {
+  if (typeof key !== "string" && !(key instanceof Uint8Array)) {
+    throw new TypeError(`key must be a string or a Uint8Array, got ${v.describe(key)}`);
+  }
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`seed must be an integer in 0..2^32−1, got ${v.describe(seed)}`);
+  }
   let data = key as Uint8Array, len = data.length;
   if (typeof key === "string") {
     if (scratch.length < 3 * key.length) scratch = new Uint8Array(3 * key.length);

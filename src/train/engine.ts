@@ -119,6 +119,12 @@ export interface TrainingEngine {
 /** The engine of a backend: resident WASM buffers on the wasm backend, plain TypeScript on the reference one. */
 export function createEngine(backend: Backend, spec: AnyEngineSpec, sparse = false): TrainingEngine {
   const ops = backend.ops;
+  // A buffer too large for the memory throws half-way through a constructor: release the ones made before it.
+  return ops instanceof WasmOps ? ops.kernels.heap.releasingOnThrow(() => engineOf(backend, ops, spec, sparse))
+    : engineOf(backend, ops, spec, sparse);
+}
+
+function engineOf(backend: Backend, ops: Backend["ops"], spec: AnyEngineSpec, sparse: boolean): TrainingEngine {
   if (spec.loss === "hierarchical-softmax") {
     if (sparse) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
     return ops instanceof WasmOps ? new WasmHsmEngine(ops.kernels, spec) : new ReferenceHsmEngine(spec);

@@ -46,7 +46,6 @@ export function initialWeights(kind: Initializer, d: number, c: number, rng: Rng
     case "zeros": return W;
     case "orthogonal": return orthogonal(d, c, rng);
     case "lsuv": return unitVariance(orthogonal(d, c, rng), batch!);
-    }
   }
 }
 

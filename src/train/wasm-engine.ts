@@ -60,22 +60,17 @@ export class WasmEngine implements TrainingEngine {
     this.wBytes = d * this.cp * 4;
     this.len = (d + 1) * this.cp;
     const block = (): number => this.zeroed(this.len * 4);
-    try {
-      this.params = block();
-      this.prev = block();
-      this.grad = block();
-      this.trial = spec.rule === "random-search" ? block() : 0;
-      this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(block);
-      this.cw = spec.classWeight ? this.zeroed(c * 4) : 0;
-      if (spec.classWeight) this.heap.f32(this.cw, c).set(spec.classWeight);
-      this.s = this.zeroed(batchSize * this.cp * 4);
-      this.ds = this.zeroed(batchSize * this.cp * 4);
-      this.batchX = spec.inputDropout > 0 ? this.zeroed(batchSize * d * 4) : 0;
-      this.batchIdentity = spec.inputDropout > 0 ? this.identity(batchSize) : 0;
-    } catch (e) {
-      this.dispose(); // a buffer that does not fit (RangeError from WasmMemory) must not leak the ones before it
-      throw e;
-    }
+    this.params = block();
+    this.prev = block();
+    this.grad = block();
+    this.trial = spec.rule === "random-search" ? block() : 0;
+    this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(block);
+    this.cw = spec.classWeight ? this.zeroed(c * 4) : 0;
+    if (spec.classWeight) this.heap.f32(this.cw, c).set(spec.classWeight);
+    this.s = this.zeroed(batchSize * this.cp * 4);
+    this.ds = this.zeroed(batchSize * this.cp * 4);
+    this.batchX = spec.inputDropout > 0 ? this.zeroed(batchSize * d * 4) : 0;
+    this.batchIdentity = spec.inputDropout > 0 ? this.identity(batchSize) : 0;
     this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
     this.lossSum = lossKernel(kernels.exports, spec, this.cp, this.s, this.ds, this.cw);
   }

@@ -67,6 +67,20 @@ export class WasmMemory {
     return ptr >>> 0;
   }
 
+  /**
+   * Runs `build` (a constructor that allocates several blocks); if it throws, every block it allocated is
+   * released, so that an owner that could not be built (a buffer too large for the memory) leaks nothing.
+   */
+  releasingOnThrow<T>(build: () => T): T {
+    const before = new Set(this.sizes.keys());
+    try {
+      return build();
+    } catch (e) {
+      for (const ptr of [...this.sizes.keys()]) if (!before.has(ptr)) this.release(ptr);
+      throw e;
+    }
+  }
+
   /** Returns a block to the allocator; neighbours merge so that memory does not fragment over long runs. */
   release(ptr: number): void {
     const size = this.sizes.get(ptr);
