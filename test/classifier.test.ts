@@ -1,7 +1,7 @@
 // LinearClassifier: the API of issue 3 on synthetic data, on both backends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  DivergenceError, init, LinearClassifier, standardize, type Backend, type EpochInfo, type Matrix,
+  csrFromDense, DivergenceError, init, LinearClassifier, standardize, type Backend, type EpochInfo, type Matrix,
 } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
@@ -200,6 +200,23 @@ describe("divergence", () => {
     expect(W.data.every(Number.isFinite) && b.every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(wasm.linearLoss("softmax", X, W, b, y, { l2: 1 }).loss)).toBe(true);
     expect(model.predict(X).length).toBe(100);
+    model.dispose();
+  });
+});
+
+describe("a fit that cannot start", () => {
+  it("leaves a fitted model as it was: same weights, same predictions, and it trains on", async () => {
+    const { X, y } = blobs(8, 120, 5, 3);
+    const model = new LinearClassifier({ backend: wasm, init: "lsuv", epochs: 20, optimizer: { rule: "adam", learningRate: 0.05 } });
+    await model.fit(X, y);
+    const before = model.weights, predicted = model.predict(X), accuracy = model.score(X, y);
+    expect(accuracy).toBeGreaterThan(0.6);
+    // lsuv measures score variance on dense rows: CSR input is refused when the engine starts.
+    await expect(model.fit(csrFromDense(X), y)).rejects.toThrow(/lsuv/);
+    expect(bits(model.weights.W.data)).toEqual(bits(before.W.data));
+    expect(model.predict(X)).toEqual(predicted);
+    await model.partialFit(X, y); // continues from the kept weights, not from a fresh initialisation
+    expect(model.score(X, y)).toBeGreaterThan(accuracy - 0.05);
     model.dispose();
   });
 });

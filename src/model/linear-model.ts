@@ -222,10 +222,17 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     const classWeight = this.classWeightFor(y, outputs, true);
     await this.ready();
     this.dropEngine();
+    const previous = { params: this.params, rng: this.rng, epochsDone: this.epochsDone, targetKind: this.targetKind };
     this.params = null;
     this.rng = null;
     this.epochsDone = 0;
-    this.start(X, y, outputs, kind, classWeight);
+    try {
+      this.start(X, y, outputs, kind, classWeight);
+    } catch (e) {
+      // A fit that cannot start (e.g. a model too large to allocate) leaves a fitted model as it was.
+      Object.assign(this, previous);
+      throw e;
+    }
     return this.run(X, prepared, validation, this.options.epochs, fit.onEpoch, stopping);
   }
 
