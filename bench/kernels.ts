@@ -34,7 +34,7 @@ interface Impl {
   outputs(): { arrays: ArrayLike<number>[]; loss?: number };
 }
 
-/** The label losses take (labels, delta 1, no class weights); the target losses their matrix. */
+/** Losses of the whole-step rows (label losses take delta 1 and no class weights throughout). */
 const STEP_LOSSES: PeerLoss[] = ["softmax", "hinge"];
 /** A reference call slower than this is not benchmarked (benchmark.js would repeat it for too long). */
 const REFERENCE_BUDGET_MS = 2000;

@@ -1,6 +1,7 @@
 // Threads bench: one CIFAR-shaped epoch (N = 10 000, D = 3072, C = 10) on 1 and 2 threads, side by side,
 // and numpy + OpenBLAS on the same epoch when python3 has numpy.
 //   node --import tsx bench/threads.ts [--epochs 5]
+// (Node 20 runs the relaxed-SIMD build, with its fused multiply-add, only with --experimental-wasm-relaxed-simd.)
 // The 1- and 2-thread engines run their epochs alternately, so that a change of machine load hits both. Each
 // cell is "median (min)" over the epochs: on a shared machine the minimum is the better estimate of idle speed.
 import { spawnSync } from "node:child_process";

@@ -19,25 +19,51 @@ import { ThreadedStep, type StepLayout } from "./step.js";
 export const MIN_GEMM_WORK = 1 << 17;
 export const MIN_UPDATE_WORK = 1 << 15;
 
-/** Calls between two tries of the choice that currently loses. */
-const EXPLORE = 32;
+/**
+ * Calls between two tries of the choice that currently loses: FIRST_RETRY after the best choice changed, then
+ * twice as many each time the try confirms it, up to MAX_RETRY. A burst of load that makes the pool look slow
+ * for a few calls therefore costs a few calls on one thread, not a whole epoch.
+ */
+const FIRST_RETRY = 8, MAX_RETRY = 64;
+/**
+ * Timings kept per choice. The choices compare by their fastest recent call: noise (a GC, a preemption) only
+ * ever slows a call down, and a choice that got slower for good shows it within KEEP calls once picked.
+ */
+const KEEP = 3;
+
+/** The timings of one kind of call: [the caller alone, the whole pool], and when to try the loser again. */
+interface Arms {
+  ms: [number[], number[]];
+  calls: number;
+  best: number;
+  interval: number;
+  retryIn: number;
+}
 
 /**
  * Chooses, per kind of call, between the caller alone and the whole pool by timing both: alternately at first,
- * then the faster one (a moving average), trying the other again every EXPLORE calls, since the load of the
- * machine changes. Both choices give the same bits, so the tuner moves only the speed, never the results.
+ * then the faster one, trying the other again now and then, since the load of the machine changes. Both
+ * choices give the same bits, so the tuner moves only the speed, never the results.
  */
 export class ThreadTuner {
-  private readonly arms = new Map<string, { ms: [number, number]; calls: number }>();
+  private readonly arms = new Map<string, Arms>();
 
   constructor(private readonly size: number) {}
 
   /** Threads for the next call of kind `key`. */
   pick(key: string): number {
-    const arm = this.arms.get(key);
-    if (!arm || arm.calls < 4) return (arm?.calls ?? 0) % 2 === 0 ? this.size : 1;
-    const best = arm.ms[1] < arm.ms[0] ? 1 : 0;
-    const choice = arm.calls % EXPLORE === 0 ? 1 - best : best;
+    const arms = this.arms.get(key);
+    if (!arms || arms.calls < 2 * KEEP) return (arms?.calls ?? 0) % 2 === 0 ? this.size : 1;
+    const best = Math.min(...arms.ms[1]) < Math.min(...arms.ms[0]) ? 1 : 0;
+    if (best !== arms.best) {
+      arms.best = best;
+      arms.interval = arms.retryIn = FIRST_RETRY;
+    }
+    let choice = best;
+    if (--arms.retryIn <= 0) {
+      arms.interval = arms.retryIn = Math.min(2 * arms.interval, MAX_RETRY);
+      choice = 1 - best;
+    }
     return choice === 1 ? this.size : 1;
   }
 
@@ -51,11 +77,12 @@ export class ThreadTuner {
 
   /** Records how long a call of kind `key` took on `threads` threads. */
   record(key: string, threads: number, ms: number): void {
-    let arm = this.arms.get(key);
-    if (!arm) this.arms.set(key, (arm = { ms: [NaN, NaN], calls: 0 }));
-    const i = threads === 1 ? 0 : 1;
-    arm.ms[i] = Number.isNaN(arm.ms[i]) ? ms : 0.75 * arm.ms[i] + 0.25 * ms;
-    arm.calls++;
+    let arms = this.arms.get(key);
+    if (!arms) this.arms.set(key, (arms = { ms: [[], []], calls: 0, best: -1, interval: 0, retryIn: 0 }));
+    const kept = arms.ms[threads === 1 ? 0 : 1];
+    kept.push(ms);
+    if (kept.length > KEEP) kept.shift();
+    arms.calls++;
   }
 }
 
