@@ -5,6 +5,7 @@ export { fusedStep } from "./kernels/fused";
 export { hinge, squaredHinge, attributeHinge } from "./kernels/hinge";
 export { softmax, softmaxProbabilities } from "./kernels/softmax";
 export { logistic, sigmoidProbabilities } from "./kernels/logistic";
+export { countHits } from "./kernels/metrics";
 export { l2, l1 } from "./kernels/regression";
 export { l2Penalty, l1Penalty, maxNorm } from "./kernels/regularize";
 export { sgd, momentum, nesterov, adagrad, rmsprop, adam } from "./kernels/optim";

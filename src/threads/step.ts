@@ -18,7 +18,8 @@
 import type { LossKind, UpdateRule } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
 import { updateKernel } from "../backend/wasm-ops.js";
-import { call, record, type KernelCall, type KernelName, type ThreadPool } from "./pool.js";
+import { lossKernel } from "../train/wasm-engine.js";
+import { call, record, type KernelCall, type ThreadPool } from "./pool.js";
 
 /** What a step computes, and where: byte addresses of the resident buffers (assembly/README.md layout). */
 export interface StepLayout {
@@ -49,11 +50,6 @@ export interface Batch {
   targets: number;
   targetRows: number;
 }
-
-const LOSS_KERNELS: Record<LossKind, KernelName> = {
-  hinge: "hinge", "squared-hinge": "squaredHinge", softmax: "softmax", logistic: "logistic",
-  "attribute-hinge": "attributeHinge", l2: "l2", l1: "l1",
-};
 
 /** Boundaries of `total` split into `parts` contiguous ranges whose sizes are multiples of `align` (but the last). */
 export function split(total: number, parts: number, align: number): number[] {
@@ -108,14 +104,12 @@ export class ThreadedStep {
 
   /** Per thread, the scores, loss and dS of its slice of the batch's rows; `losses` are the loss calls. */
   private byRows(batch: Batch, threads: number): { rows: KernelCall[][]; losses: KernelCall[] } {
-    const { loss, d, c, cp, delta, cw, params, s, ds } = this.at;
+    const { d, cp, cw, params, s, ds } = this.at;
     const { n, x, xStride, rows, targets, targetRows } = batch;
-    const row = cp * 4, kernel = LOSS_KERNELS[loss], losses: KernelCall[] = [];
+    const row = cp * 4, losses: KernelCall[] = [];
     const byRows = slices(n, threads, (r0, nr) => {
-      const sr = s + r0 * row, dsr = ds + r0 * row, tr = targetRows + r0 * 4;
-      const lossCall = loss === "softmax" ? call(kernel, nr, c, cp, sr, targets, tr, cw, dsr)
-        : loss === "hinge" || loss === "squared-hinge" ? call(kernel, nr, c, cp, sr, targets, tr, cw, delta, dsr)
-          : call(kernel, nr, c, cp, sr, targets, tr, dsr);
+      const sr = s + r0 * row, dsr = ds + r0 * row;
+      const lossCall = record((k) => lossKernel(k, this.at, cp, sr, dsr, cw)(nr, targets, targetRows + r0 * 4));
       losses.push(lossCall);
       return [call("scores", nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr), lossCall];
     });
@@ -132,9 +126,9 @@ export class ThreadedStep {
 /** Σ of the calls' results, in thread order. */
 const total = (calls: readonly KernelCall[]): number => calls.reduce((sum, c) => sum + c.result, 0);
 
-/** Per thread, the calls `make(start, size)` of its slice of 0..total−1 (aligned to 4; threads past the end idle). */
-function slices(total: number, threads: number, make: (start: number, size: number) => KernelCall[]): KernelCall[][] {
-  const bounds = split(total, threads, 4);
+/** Per thread, the calls `make(start, size)` of its slice of 0..count−1 (aligned to 4; threads past the end idle). */
+function slices(count: number, threads: number, make: (start: number, size: number) => KernelCall[]): KernelCall[][] {
+  const bounds = split(count, threads, 4);
   return Array.from({ length: threads }, (_, t) => {
     const start = bounds[t]!, size = bounds[t + 1]! - start;
     return size > 0 ? make(start, size) : [];

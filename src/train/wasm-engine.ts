@@ -6,7 +6,7 @@
  * Parameter layout: W (d×cp) followed by b (cp) as one (d+1)×cp block, so one update-rule call covers both and
  * the pad lanes stay zero (assembly/README.md). The gradient and each state array have the same layout.
  */
-import type { Matrix } from "../types.js";
+import { LOSSES, type Matrix } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
 import type { Kernels } from "../wasm/loader.js";
 import type { KernelExports } from "../wasm/abi.js";
@@ -46,6 +46,8 @@ export class WasmEngine implements TrainingEngine {
   protected readonly hyper: UpdateHyper;
   /** Σ w_i·L_i of `count` rows of scores in s against the targets picked by idx; writes ds. */
   private readonly lossSum: (count: number, targets: number, idx: number) => number;
+  /** The loss's id for fusedStep: its index in LOSSES. */
+  private readonly lossId: number;
   /** Where the current batch's rows are read: X through the epoch order, or the dropout copy through 0..count−1. */
   protected batchFrom = 0;
   protected batchRows = 0;
@@ -73,6 +75,7 @@ export class WasmEngine implements TrainingEngine {
     this.batchIdentity = spec.inputDropout > 0 ? this.identity(batchSize) : 0;
     this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
     this.lossSum = lossKernel(kernels.exports, spec, this.cp, this.s, this.ds, this.cw);
+    this.lossId = LOSSES.indexOf(spec.loss);
   }
 
   private get k() {
@@ -137,12 +140,11 @@ export class WasmEngine implements TrainingEngine {
   }
 
   gradient(start: number, count: number, seed: number): number {
-    const k = this.k, d = this.spec.d, cp = this.cp, p = this.params, g = this.grad;
-    const train = this.batch(start, count, seed), stride = d * 4;
-    k.scores(count, d, cp, this.batchFrom, stride, this.batchRows, p, p + this.wBytes, this.s);
-    const sum = this.lossSum(count, train.targets, (train.order + start * 4) >>> 0);
-    k.weightGradient(count, d, cp, this.batchFrom, stride, this.batchRows, this.ds, 1 / count, g);
-    k.biasGradient(count, cp, this.ds, 1 / count, g + this.wBytes);
+    const { d, c, delta } = this.spec, p = this.params, g = this.grad, train = this.batch(start, count, seed);
+    // One fused kernel (assembly/README.md "Fused step"): X is read once per step; the targets go through the
+    // epoch order even when the rows come from the dropout copy.
+    const sum = this.k.fusedStep(this.lossId, count, d, c, this.cp, this.batchFrom, d * 4, this.batchRows, train.targets,
+      (train.order + start * 4) >>> 0, this.cw, delta, p, p + this.wBytes, this.s, this.ds, 1 / count, g, g + this.wBytes);
     return sum / count + this.penalty(p);
   }
 
@@ -248,7 +250,7 @@ export class WasmEngine implements TrainingEngine {
 }
 
 /** The loss kernel of the spec, bound to the engine's score buffers and class weights. */
-export function lossKernel(k: KernelExports, spec: EngineSpec, cp: number, s: number, ds: number,
+export function lossKernel(k: KernelExports, spec: Pick<EngineSpec, "loss" | "c" | "delta">, cp: number, s: number, ds: number,
                     cw: number): (count: number, targets: number, idx: number) => number {
   const { c, delta } = spec;
   switch (spec.loss) {

@@ -25,6 +25,11 @@ export interface KernelExports {
   l1(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, ds: Ptr): number;
   softmaxProbabilities(n: number, c: number, cp: number, s: Ptr, p: Ptr): void;
   sigmoidProbabilities(n: number, c: number, cp: number, s: Ptr, p: Ptr): void;
+  /**
+   * Rows of S whose prediction matches their target (targets through idx): mode 0 i32 labels (argmax = y),
+   * 1 one-hot f32 rows of stride c (argmax = argmax t), 2 multi-label f32 rows (every (s_j > 0) = (t_j > 0)).
+   */
+  countHits(mode: number, n: number, c: number, cp: number, s: Ptr, targets: Ptr, idx: Ptr): number;
 
   l2Penalty(len: number, w: Ptr, lambda: number, dw: Ptr): number;
   l1Penalty(len: number, w: Ptr, lambda: number, dw: Ptr): number;
