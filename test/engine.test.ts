@@ -1,7 +1,7 @@
 // The training engines: the helper kernels against their twins, the WASM engine against the reference engine
 // step by step, and the resident-memory contract (nothing allocated per step, everything freed on dispose).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { init, relError, type Backend, type LossKind, type Matrix } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { relError, type Backend, type LossKind, type Matrix } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
 import { createEngine, type EngineSpec, type TrainRule } from "../src/train/engine.js";
@@ -9,20 +9,12 @@ import { WasmEngine } from "../src/train/wasm-engine.js";
 import { ReferenceEngine } from "../src/train/reference-engine.js";
 import * as twin from "../src/reference/train.js";
 import { padCols, withScope } from "../src/wasm/scope.js";
-import { BUILDS, gaussian, randomLabels } from "./helpers.js";
+import { BUILDS, everyBackend, gaussian, randomLabels } from "./helpers.js";
 
 const kernelsOf = (backend: Backend) => (backend.ops as WasmOps).kernels;
 
-let reference: Backend;
-const wasm = new Map<string, Backend>();
-beforeAll(async () => {
-  reference = await init({ backend: "reference" });
-  for (const simd of BUILDS) wasm.set(simd, await init({ simd }));
-});
-afterAll(() => {
-  reference.dispose();
-  for (const b of wasm.values()) b.dispose();
-});
+const backends = everyBackend();
+const { wasm } = backends;
 
 describe("gatherDropout and perturb: kernel = twin, bit for bit", () => {
   for (const simd of BUILDS) {
@@ -135,7 +127,7 @@ describe("WasmEngine = ReferenceEngine, step by step", () => {
   for (const [loss, rule, inputDropout] of cases) {
     it(`${loss} + ${rule}${inputDropout ? ` + input dropout ${inputDropout}` : ""}, every build`, () => {
       const s = spec(loss, rule, { inputDropout, classWeight: loss === "softmax" ? Float32Array.of(1, 2, 0.5, 1, 3) : null });
-      const r = run(reference, s);
+      const r = run(backends.reference, s);
       for (const simd of BUILDS) {
         const a = run(wasm.get(simd)!, s);
         // float32 GEMMs against float64 ones: the trajectories drift apart by rounding only.
@@ -150,7 +142,7 @@ describe("WasmEngine = ReferenceEngine, step by step", () => {
 
   it("createEngine picks the engine of the backend", () => {
     const s = spec("softmax", "sgd");
-    const a = createEngine(wasm.get("simd")!, s), r = createEngine(reference, s);
+    const a = createEngine(wasm.get("simd")!, s), r = createEngine(backends.reference, s);
     expect(a).toBeInstanceOf(WasmEngine);
     expect(r).toBeInstanceOf(ReferenceEngine);
     a.dispose();

@@ -1,24 +1,16 @@
 // Bag of visual words: the nearest-codeword kernel against its twin, the fit/transform object, pipelines, and
 // the lecture's point: on textures, a linear classifier on BoW features beats one on raw pixels.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { features, init, LinearClassifier, matrix, standardize, type Backend, type Matrix } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { features, LinearClassifier, matrix, standardize, type Backend, type Matrix } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { featureOps } from "../src/features/ops.js";
 import { nearest as nearestReference } from "../src/reference/kmeans.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
 import type { ImageBatch } from "../src/features/index.js";
-import { BUILDS } from "./helpers.js";
+import { everyBackend } from "./helpers.js";
 
-let reference: Backend;
-const wasm = new Map<string, Backend>();
-
-beforeAll(async () => {
-  reference = await init({ backend: "reference" });
-  for (const simd of BUILDS) wasm.set(simd, await init({ simd }));
-});
-afterAll(() => {
-  for (const b of [reference, ...wasm.values()]) b.dispose();
-});
+const backends = everyBackend();
+const { wasm } = backends;
 
 const liveBlocks = (b: Backend): number => (b.ops as WasmOps).kernels.heap.liveBlocks;
 
@@ -60,7 +52,7 @@ describe("nearest codeword (the k-means assignment step)", () => {
     const rng = new Rng(2), n = 37, d = 5;
     const X = Float32Array.from({ length: n * d }, () => rng.normal());
     const C = matrix(n, d, X.slice());
-    for (const b of [reference, ...wasm.values()]) {
+    for (const b of [backends.reference, ...wasm.values()]) {
       const buffer = featureOps(b).patchBuffer(n, d);
       buffer.view().set(X);
       const labels = new Int32Array(n);
@@ -108,7 +100,7 @@ describe("bag of words on synthetic textures", () => {
 
   for (const name of ["wasm", "reference"] as const) {
     it(`${name}: a linear classifier on BoW features beats one on raw pixels`, async () => {
-      const b = name === "wasm" ? wasm.get("simd")! : reference;
+      const b = name === "wasm" ? wasm.get("simd")! : backends.reference;
       const bowPipeline = features.pipeline(features.bagOfWords(b, { patchSize: 6, codebookSize: 32, stride: 2, samples: 4000, seed: 1 }), standardize());
       const rawPipeline = features.pipeline((im: ImageBatch) => pixels(im), standardize());
       const result: Record<string, number> = {};

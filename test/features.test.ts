@@ -1,25 +1,17 @@
 // HoG, colour histograms and polar features: hand-computed cases, agreement with the float64 twins, bad input.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { features, init, matrix, type Backend } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
 import type { ImageBatch } from "../src/features/index.js";
-import { BUILDS, WorstErrors } from "./helpers.js";
+import { everyBackend, WorstErrors } from "./helpers.js";
 
 const worst = new WorstErrors();
-let reference: Backend;
-const wasm = new Map<string, Backend>();
+const backends = everyBackend();
+const { wasm } = backends;
+afterAll(() => worst.report());
 
-beforeAll(async () => {
-  reference = await init({ backend: "reference" });
-  for (const simd of BUILDS) wasm.set(simd, await init({ simd }));
-});
-afterAll(() => {
-  worst.report();
-  for (const b of [reference, ...wasm.values()]) b.dispose();
-});
-
-const all = (): [string, Backend][] => [["reference", reference], ...[...wasm].map(([k, b]) => [`wasm-${k}`, b] as [string, Backend])];
+const all = (): [string, Backend][] => [["reference", backends.reference], ...[...wasm].map(([k, b]) => [`wasm-${k}`, b] as [string, Backend])];
 const liveBlocks = (b: Backend): number => (b.ops as WasmOps).kernels.heap.liveBlocks;
 
 /** count images of h×w×c from f(i, y, x, ch). */
@@ -138,7 +130,7 @@ describe("hog: wasm builds against the float64 reference", () => {
       for (const orientations of [9, 7]) {
         it(`${label}, ${orientations} bins, ${blockNormalize}`, () => {
           const opts = { cellSize, orientations, blockNormalize };
-          const r = features.hog(reference, batch, opts);
+          const r = features.hog(backends.reference, batch, opts);
           const first = features.hog(wasm.get("relaxed")!, batch, opts);
           for (const [simd, b] of wasm) {
             const a = features.hog(b, batch, opts);
@@ -155,7 +147,7 @@ describe("hog: wasm builds against the float64 reference", () => {
 
   it("feature length: (cy−1)(cx−1)·4·bins with blocks, cy·cx·bins without; leftover pixels ignored", () => {
     const batch = randomImages(rng, 2, 30, 21, 1, false); // 3×2 cells of 8, 6 and 5 pixels left over
-    expect(features.hog(reference, batch, {}).cols).toBe(2 * 1 * 4 * 9);
+    expect(features.hog(backends.reference, batch, {}).cols).toBe(2 * 1 * 4 * 9);
     expect(features.hog(wasm.get("simd")!, batch, { blockNormalize: "none" }).cols).toBe(3 * 2 * 9);
   });
 
@@ -167,7 +159,7 @@ describe("hog: wasm builds against the float64 reference", () => {
     expect(liveBlocks(b)).toBe(before);
     const some = { ...floats, data: floats.data.subarray(1190 * 32 * 32 * 3), count: 10 };
     expect(a.data.subarray(1190 * a.cols)).toEqual(features.hog(b, some, { cellSize: 8 }).data);
-    expect(maxError(a.data.subarray(1190 * a.cols), features.hog(reference, some, { cellSize: 8 }).data)).toBeLessThan(4e-6);
+    expect(maxError(a.data.subarray(1190 * a.cols), features.hog(backends.reference, some, { cellSize: 8 }).data)).toBeLessThan(4e-6);
   });
 });
 
@@ -204,7 +196,7 @@ describe("colour histogram", () => {
     const rng = new Rng(5);
     for (const batch of [randomImages(rng, 7, 13, 11, 3, true), randomImages(rng, 6, 9, 10, 4, false)]) {
       for (const bins of [12, 7, 360]) {
-        const r = features.colorHistogram(reference, batch, { bins });
+        const r = features.colorHistogram(backends.reference, batch, { bins });
         for (const [simd, b] of wasm) expect(features.colorHistogram(b, batch, { bins }).data, simd).toEqual(r.data);
       }
     }
@@ -224,21 +216,21 @@ describe("asImages", () => {
 describe("bad input throws before any kernel runs", () => {
   const ok = images(2, 16, 16, 3, () => 0.5);
   const cases: [string, () => unknown, ErrorConstructor, RegExp][] = [
-    ["images not an object", () => features.hog(reference, 3 as never), TypeError, /images must be an image batch/],
-    ["data of the wrong type", () => features.hog(reference, { ...ok, data: [0.5] as never }), TypeError, /images\.data must be a Float32Array/],
-    ["count 0", () => features.hog(reference, { ...ok, count: 0 }), RangeError, /images\.count/],
-    ["fractional width", () => features.hog(reference, { ...ok, width: 15.5 }), RangeError, /images\.width/],
-    ["height not a number", () => features.hog(reference, { ...ok, height: "16" as never }), TypeError, /images\.height/],
-    ["data length mismatch", () => features.hog(reference, { ...ok, count: 3 }), RangeError, /images\.data has length 1536/],
-    ["a NaN pixel", () => features.hog(reference, { ...ok, data: ok.data.map((e, i) => (i === 7 ? NaN : e)) }), RangeError, /images\.data\[7\]/],
-    ["too small for the cells", () => features.hog(reference, ok, { cellSize: 9 }), RangeError, /images\.height is 16 .* needs at least 18/],
-    ["orientations 0", () => features.hog(reference, ok, { orientations: 0 }), RangeError, /orientations/],
-    ["orientations 181", () => features.hog(reference, ok, { orientations: 181 }), RangeError, /orientations must be at most 180/],
-    ["unknown block norm", () => features.hog(reference, ok, { blockNormalize: "l1" as never }), RangeError, /blockNormalize/],
-    ["options not an object", () => features.hog(reference, ok, 8 as never), TypeError, /options must be an options object/],
+    ["images not an object", () => features.hog(backends.reference, 3 as never), TypeError, /images must be an image batch/],
+    ["data of the wrong type", () => features.hog(backends.reference, { ...ok, data: [0.5] as never }), TypeError, /images\.data must be a Float32Array/],
+    ["count 0", () => features.hog(backends.reference, { ...ok, count: 0 }), RangeError, /images\.count/],
+    ["fractional width", () => features.hog(backends.reference, { ...ok, width: 15.5 }), RangeError, /images\.width/],
+    ["height not a number", () => features.hog(backends.reference, { ...ok, height: "16" as never }), TypeError, /images\.height/],
+    ["data length mismatch", () => features.hog(backends.reference, { ...ok, count: 3 }), RangeError, /images\.data has length 1536/],
+    ["a NaN pixel", () => features.hog(backends.reference, { ...ok, data: ok.data.map((e, i) => (i === 7 ? NaN : e)) }), RangeError, /images\.data\[7\]/],
+    ["too small for the cells", () => features.hog(backends.reference, ok, { cellSize: 9 }), RangeError, /images\.height is 16 .* needs at least 18/],
+    ["orientations 0", () => features.hog(backends.reference, ok, { orientations: 0 }), RangeError, /orientations/],
+    ["orientations 181", () => features.hog(backends.reference, ok, { orientations: 181 }), RangeError, /orientations must be at most 180/],
+    ["unknown block norm", () => features.hog(backends.reference, ok, { blockNormalize: "l1" as never }), RangeError, /blockNormalize/],
+    ["options not an object", () => features.hog(backends.reference, ok, 8 as never), TypeError, /options must be an options object/],
     ["not a backend", () => features.hog({} as never, ok), TypeError, /backend must be a Backend/],
-    ["grey colour histogram", () => features.colorHistogram(reference, { ...ok, channels: 1, count: 6 }), RangeError, /images\.channels must be 3 or 4/],
-    ["colour bins 0", () => features.colorHistogram(reference, ok, { bins: 0 }), RangeError, /bins/],
+    ["grey colour histogram", () => features.colorHistogram(backends.reference, { ...ok, channels: 1, count: 6 }), RangeError, /images\.channels must be 3 or 4/],
+    ["colour bins 0", () => features.colorHistogram(backends.reference, ok, { bins: 0 }), RangeError, /bins/],
   ];
   for (const [label, call, type, message] of cases) {
     it(label, () => {

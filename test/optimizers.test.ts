@@ -1,10 +1,10 @@
 // The update rules: the f64x2 kernels against their float64 twins (every build, every rule, tails included),
 // the low-level Backend.optimizerStep, and what gradient descent does with them on convex problems.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { init, matrix, relError, type Backend, type OptimizerState, type UpdateRule, UPDATE_RULES } from "../src/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { matrix, relError, type OptimizerState, type UpdateRule, UPDATE_RULES } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { LinearClassifier } from "../src/model/classifier.js";
-import { BUILDS, gaussian } from "./helpers.js";
+import { BUILDS, everyBackend, gaussian } from "./helpers.js";
 
 const STATE: Record<UpdateRule, (keyof OptimizerState)[]> = {
   sgd: [], momentum: ["velocity"], nesterov: ["velocity"], adagrad: ["cache"], rmsprop: ["cache"], adam: ["m", "v", "t"],
@@ -31,16 +31,8 @@ const cloneState = (s: OptimizerState): OptimizerState =>
 const bitsEqual = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
   .equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-let reference: Backend;
-const wasm = new Map<string, Backend>();
-beforeAll(async () => {
-  reference = await init({ backend: "reference" });
-  for (const simd of BUILDS) wasm.set(simd, await init({ simd }));
-});
-afterAll(() => {
-  reference.dispose();
-  for (const b of wasm.values()) b.dispose();
-});
+const backends = everyBackend();
+const { wasm } = backends;
 
 describe("each update rule: wasm kernel = float64 reference twin", () => {
   for (const simd of BUILDS) {
@@ -56,7 +48,7 @@ describe("each update rule: wasm kernel = float64 reference twin", () => {
             // Two steps: the second runs on the state the first one left.
             for (let step = 0; step < 2; step++) {
               wasm.get(simd)!.optimizerStep(rule, wA, g, sA, CONFIG);
-              reference.optimizerStep(rule, wR, g, sR, CONFIG);
+              backends.reference.optimizerStep(rule, wR, g, sR, CONFIG);
             }
             // Each element is computed in f64 with the twin's operations in the twin's order and rounded once,
             // so the results are equal bit for bit (a stronger claim than the rel_error ≤ 1e-6 asked for,
@@ -93,7 +85,7 @@ describe("Backend.optimizerStep", () => {
   };
   for (const rule of UPDATE_RULES) {
     it(`${rule}: the first step from {} has cs231n's closed form, and fills in the state fields`, () => {
-      for (const backend of [reference, wasm.get("simd")!]) {
+      for (const backend of [backends.reference, wasm.get("simd")!]) {
         const w = Float32Array.of(1, -2, 0.5), g = Float32Array.of(0.3, -4, 2);
         const state: OptimizerState = {};
         const returned = backend.optimizerStep(rule, w, g, state, { learningRate: lr });
@@ -140,9 +132,9 @@ describe("gradient descent on convex problems", () => {
     return s.indexOf(Math.max(...s));
   });
 
-  /** Full-batch loss and gradient at (W, b) from the reference backend. */
+  /** Full-batch loss and gradient at (W, b) from the backends.reference backend. */
   const objective = (W: Float32Array, b: Float32Array) =>
-    reference.linearLoss("softmax", X, matrix(D, C, W), b, y, { l2: L2 });
+    backends.reference.linearLoss("softmax", X, matrix(D, C, W), b, y, { l2: L2 });
 
   /** The optimum: a long float64-reference GD run, which must itself end at a stationary point. */
   let optimum: { W: Float32Array; b: Float32Array; loss: number };
@@ -150,8 +142,8 @@ describe("gradient descent on convex problems", () => {
     const W = new Float32Array(D * C), b = new Float32Array(C);
     for (let step = 0; step < 3000; step++) {
       const r = objective(W, b);
-      reference.optimizerStep("sgd", W, r.dW.data, {}, { learningRate: 0.5 });
-      reference.optimizerStep("sgd", b, r.db, {}, { learningRate: 0.5 });
+      backends.reference.optimizerStep("sgd", W, r.dW.data, {}, { learningRate: 0.5 });
+      backends.reference.optimizerStep("sgd", b, r.db, {}, { learningRate: 0.5 });
     }
     const at = objective(W, b);
     expect(Math.hypot(...at.dW.data, ...at.db)).toBeLessThan(1e-5);
