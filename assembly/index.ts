@@ -10,6 +10,7 @@ export { l2, l1 } from "./kernels/regression";
 export { l2Penalty, l1Penalty, maxNorm } from "./kernels/regularize";
 export { sgd, momentum, nesterov, adagrad, rmsprop, adam } from "./kernels/optim";
 export { copy, gatherDropout, perturb } from "./kernels/train";
+export { accumulate } from "./kernels/reduce";
 export {
   touchedRows, clearMarks, sparseScores, sparseWeightGradient, catchUp, penaltyRows, gatherRows, scatterRows,
   sgdRows, momentumRows, nesterovRows, adagradRows, rmspropRows, adamRows,

@@ -1,11 +1,8 @@
 /**
  * One epoch of mini-batch training at the CIFAR-10 shape, by every contender, from the same data, initial weights
- * and shuffled batches: our kernels on resident buffers (fused or not), the float64 reference, and a plain-JS
- * Float32Array loop (tfjs is in tfjs.ts).
- *
- * Until LinearClassifier lands (src/model/), our row drives the kernels directly, as its training engine will:
- * the dataset is copied into wasm memory once, a step is one index-list slice, nothing is allocated per step.
- * Switching the bench to the library is the one line `ourTrainer` below (see OUR_TRAINER).
+ * and shuffled batches: our library (LinearClassifier.fit, FitTrainer), our kernels driven by hand on resident
+ * buffers (the "kernel loop", fused or not), the float64 reference, and a plain-JS Float32Array loop (tfjs is in
+ * tfjs.ts).
  */
 import type { Matrix } from "../src/types.js";
 import type { UpdateHyper } from "../src/backend/ops.js";
@@ -17,6 +14,9 @@ import type { Kernels } from "../src/wasm/loader.js";
 import { padCols, readMatrix, Scope } from "../src/wasm/scope.js";
 import { Rng } from "../src/data/rng.js";
 import { LOSSES } from "../src/types.js";
+import { init } from "../src/init.js";
+import type { Backend } from "../src/backend/backend.js";
+import { LinearClassifier } from "../src/model/classifier.js";
 import { relError } from "./problem.js";
 import { median } from "./timing.js";
 
@@ -39,13 +39,21 @@ export interface EpochData {
   b0: Float32Array;
 }
 
+type Weights = { W: Float32Array; b: Float32Array };
+
 /** What every contender offers the round-robin timer. */
 export interface Trainer {
   /** Back to W0, b0 and a fresh optimizer state. */
   reset(): void;
-  epoch(): void;
-  /** W (D×C, unpadded) and b after the epochs run since the last reset. */
-  weights(): { W: Float32Array; b: Float32Array };
+  epoch(): void | Promise<void>;
+  /** W (D×C, unpadded) and b after one epoch from the start. */
+  weights(): Weights | Promise<Weights>;
+  /** What the float64 reference computes for the same training, when it is not ReferenceTrainer's epoch. */
+  reference?(): Promise<Weights>;
+  /** ms of the last `epoch()`'s epoch when it is not the call's wall time (fit: without its fixed cost). */
+  lastEpochMs?(): number;
+  /** ms of the last `epoch()` call beyond its epochs (fit: validation, copy in and out). */
+  lastOverheadMs?(): number;
   dispose(): void;
 }
 
@@ -201,12 +209,75 @@ export class KernelTrainer implements Trainer {
   }
 }
 
+/** Epochs per fit call of FitTrainer: the per-epoch time is their median, the fixed cost is measured apart. */
+export const FIT_EPOCHS = 3;
+
 /**
- * OUR_TRAINER: how the bench trains with our library. When LinearClassifier lands, replace the body by a
- * Trainer whose epoch() is `new LinearClassifier({...}).fit(X, y, { epochs: 1, batchSize, ... })`.
+ * Our library end to end: `LinearClassifier.fit(X, y)` on a backend, as a user calls it (default progressive
+ * training metrics, no validation). The model draws its own initial weights and epoch order from its seed, so
+ * its check is against the reference backend's fit with the same options (one epoch), not ReferenceTrainer.
  */
-export const ourTrainer = (resident: ResidentData, config: EpochConfig, fused = true): Trainer =>
-  new KernelTrainer(resident, config, fused);
+export class FitTrainer implements Trainer {
+  private epochMs = 0;
+  private overheadMs = 0;
+
+  constructor(private readonly backend: Backend, private readonly data: EpochData, private readonly config: EpochConfig,
+              private readonly referenceFit: () => Promise<Weights>) {}
+
+  reset(): void {}
+
+  async epoch(): Promise<void> {
+    const seconds: number[] = [], started = performance.now();
+    await fitWeights(this.backend, this.data, this.config, FIT_EPOCHS, (s) => seconds.push(s * 1000));
+    this.epochMs = median(seconds);
+    this.overheadMs = performance.now() - started - seconds.reduce((a, b) => a + b, 0);
+  }
+
+  lastEpochMs(): number {
+    return this.epochMs;
+  }
+
+  lastOverheadMs(): number {
+    return this.overheadMs;
+  }
+
+  weights(): Promise<Weights> {
+    return fitWeights(this.backend, this.data, this.config, 1);
+  }
+
+  reference(): Promise<Weights> {
+    return this.referenceFit();
+  }
+
+  dispose(): void {}
+}
+
+/** W and b after `fit` for `epochs` epochs with the bench's options; `onSeconds` gets each epoch's seconds. */
+export async function fitWeights(backend: Backend, data: EpochData, config: EpochConfig, epochs: number,
+                          onSeconds?: (seconds: number) => void): Promise<Weights> {
+  const model = new LinearClassifier({
+    backend, loss: config.loss, epochs, batchSize: data.batch,
+    optimizer: { rule: config.rule, learningRate: LEARNING_RATE[config.rule] },
+  });
+  try {
+    await model.fit(data.X, data.y, { onEpoch: onSeconds && ((info) => onSeconds(info.seconds)) });
+    const { W, b } = model.weights;
+    return { W: W.data, b };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The reference backend's one-epoch fit per configuration, computed once and shared by every build's FitTrainer. */
+export function referenceFits(data: EpochData): (config: EpochConfig) => () => Promise<Weights> {
+  const cache = new Map<string, Promise<Weights>>();
+  let backend: Promise<Backend> | null = null;
+  return (config) => () => {
+    const key = `${config.loss} + ${config.rule}`;
+    if (!cache.has(key)) cache.set(key, (backend ??= init({ backend: "reference" })).then((b) => fitWeights(b, data, config, 1)));
+    return cache.get(key)!;
+  };
+}
 
 /** The float64 reference backend: each step gathers its rows (the reference has no index list) and composes Ops. */
 export class ReferenceTrainer implements Trainer {
@@ -362,6 +433,8 @@ export interface EpochRow {
   flop: number;
   /** ‖W − W_ref‖∞/‖W_ref‖∞ (and the same for b) after one epoch from W0, against the reference. */
   error: number;
+  /** fit only: median ms of a fit call beyond its epochs (validation, copy in, weights out). */
+  overheadMs?: number;
 }
 
 export interface Contender {
@@ -375,29 +448,31 @@ export interface Contender {
  * Every configuration (softmax/hinge × sgd/adam) by every contender, round-robin: repetition r times each
  * contender once in turn, so that a burst of load on the shared machine hits all of them alike.
  */
-export function benchEpochs(data: EpochData, contenders: Contender[], reps: { fast: number; slow: number },
-                            log: (line: string) => void): EpochRow[] {
+export async function benchEpochs(data: EpochData, contenders: Contender[], reps: { fast: number; slow: number },
+                                  log: (line: string) => void): Promise<EpochRow[]> {
   const rows: EpochRow[] = [];
   const flop = 4 * data.X.rows * data.X.cols * data.classes;
   for (const loss of ["softmax", "hinge"] as const) {
     for (const rule of ["sgd", "adam"] as const) {
       const config = `${loss} + ${rule}`;
-      const trainers = contenders.map((c) => ({ c, trainer: c.make({ loss, rule }), times: [] as number[] }));
+      const trainers = contenders.map((c) => ({ c, trainer: c.make({ loss, rule }), times: [] as number[], overheads: [] as number[] }));
       const rounds = Math.max(reps.fast, reps.slow);
       for (let r = 0; r < rounds; r++) {
         for (const t of trainers) {
           if (r >= (t.c.slow ? reps.slow : reps.fast)) continue;
           t.trainer.reset();
           const t0 = performance.now();
-          t.trainer.epoch();
-          t.times.push(performance.now() - t0);
+          await t.trainer.epoch();
+          t.times.push(t.trainer.lastEpochMs?.() ?? performance.now() - t0);
+          if (t.trainer.lastOverheadMs) t.overheads.push(t.trainer.lastOverheadMs());
         }
       }
-      const reference = trainers.find((t) => t.c.backend === "reference")!.trainer.weights();
-      for (const { c, trainer, times } of trainers) {
-        const { W, b } = trainer.weights();
+      const reference = await trainers.find((t) => t.c.backend === "reference")!.trainer.weights();
+      for (const { c, trainer, times, overheads } of trainers) {
+        const { W, b } = await trainer.weights(), want = trainer.reference ? await trainer.reference() : reference;
         rows.push({ config, backend: c.backend, ms: median(times), reps: times.length, flop,
-          error: Math.max(relError(W, reference.W), relError(b, reference.b)) });
+          error: Math.max(relError(W, want.W), relError(b, want.b)),
+          ...(overheads.length ? { overheadMs: median(overheads) } : {}) });
         trainer.dispose();
       }
       log(`  epoch ${config} done`);

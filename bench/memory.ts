@@ -1,17 +1,20 @@
 /**
  * Peak memory of our training, in a process of its own (run.ts starts it) so that tfjs, the other builds and
- * the reference's data are not in its RSS. Prints one JSON MemoryReport line.
+ * the reference's data are not in its RSS: LinearClassifier.fit as a user calls it, the caller holding X.
+ * Prints one JSON MemoryReport line.
  * Run: node --expose-gc --import tsx bench/memory.ts [relaxed|simd|none]
  */
-import { loadKernels, type SimdLevel } from "../src/wasm/loader.js";
-import { epochData, ourTrainer, ResidentData } from "./epoch.js";
+import type { SimdLevel } from "../src/wasm/loader.js";
+import { init } from "../src/init.js";
+import { WasmOps } from "../src/backend/wasm-ops.js";
+import { epochData, fitWeights } from "./epoch.js";
 
 export interface MemoryReport {
   build: string;
   epochs: number;
-  /** X, labels and the index list, as resident in wasm memory. */
+  /** X and the labels, as the caller holds them (fit copies them into wasm memory once more). */
   datasetBytes: number;
-  /** RSS with the kernels loaded and no data. */
+  /** RSS with the backend loaded and the caller's data made, before fit. */
   rssBase: number;
   /** Highest RSS sampled after each training epoch. */
   rssPeak: number;
@@ -24,23 +27,18 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("run with --expose-gc");
   const build = (process.argv[2] ?? "relaxed") as SimdLevel;
-  const kernels = await loadKernels(build);
+  const backend = await init({ simd: build });
+  const data = epochData(10_000, 3072, 10, 200);
+  const datasetBytes = data.X.data.byteLength + data.y.byteLength;
   gc();
   const rssBase = process.memoryUsage.rss();
-  let data: ReturnType<typeof epochData> | null = epochData(10_000, 3072, 10, 200);
-  const resident = new ResidentData(kernels, data);
-  const datasetBytes = data.X.data.byteLength + data.y.byteLength + data.order.byteLength;
-  const trainer = ourTrainer(resident, { loss: "softmax", rule: "adam" });
-  data = null; // the JS copy of X goes; W0 and the labels stay reachable through the trainer (0.1 MB)
-  gc();
   let rssPeak = 0;
-  for (let e = 0; e < EPOCHS; e++) {
-    trainer.epoch();
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-  }
-  const report: MemoryReport = { build, epochs: EPOCHS, datasetBytes, rssBase, rssPeak, wasmBytes: kernels.heap.memory.buffer.byteLength };
-  trainer.dispose();
-  resident.dispose();
+  await fitWeights(backend, data, { loss: "softmax", rule: "adam" }, EPOCHS,
+    () => void (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())));
+  const report: MemoryReport = {
+    build, epochs: EPOCHS, datasetBytes, rssBase, rssPeak, wasmBytes: (backend.ops as WasmOps).kernels.heap.memory.buffer.byteLength,
+  };
+  backend.dispose();
   process.stdout.write(JSON.stringify(report) + "\n");
 }
 

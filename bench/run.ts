@@ -9,11 +9,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { loadKernels, supportedSimd, type Kernels } from "../src/wasm/loader.js";
+import { init } from "../src/init.js";
 import { BENCH_SHAPES } from "../test/shapes.js";
 import { benchKernels } from "./kernels.js";
 import {
-  batchesOf, benchEpochs, epochData, LEARNING_RATE, ourTrainer, PlainJsTrainer, ReferenceTrainer, ResidentData,
-  type Contender,
+  batchesOf, benchEpochs, epochData, FitTrainer, KernelTrainer, LEARNING_RATE, PlainJsTrainer, referenceFits,
+  ReferenceTrainer, ResidentData, type Contender,
 } from "./epoch.js";
 import { initTfjs, tfjsEpoch } from "./tfjs.js";
 import { chart, markdown, PEER, REFERENCE, TUNED_PEER, type Results } from "./report.js";
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   if (!levels.includes("relaxed")) log("relaxed SIMD is not available: run with --experimental-wasm-relaxed-simd (npm run bench does)");
   const builds: [string, Kernels][] = [];
   for (const level of levels) builds.push([`wasm-${level}`, await loadKernels(level)]);
+  // fit runs on a backend of its own per build (its own memory), as a user's `await init({ simd })` gives.
+  const backends = await Promise.all(levels.map((simd) => init({ simd })));
   const peer = await initTfjs();
   log(`bench (${mode}): builds ${builds.map(([b]) => b).join(", ")}; ${peer}`);
 
@@ -56,9 +59,15 @@ async function main(): Promise<void> {
   const data = epochData(10_000, 3072, 10, 200);
   const residents = builds.map(([name, k]) => [name, new ResidentData(k, data)] as const);
   const batches = batchesOf(data);
+  const reference = referenceFits(data);
   const contenders: Contender[] = [
-    ...residents.map(([backend, resident]): Contender => ({ backend, slow: false, make: (c) => ourTrainer(resident, c) })),
-    { backend: `${residents[0]![0]} unfused`, slow: false, make: (c) => ourTrainer(residents[0]![1], c, false) },
+    ...residents.map(([backend], b): Contender => ({
+      backend, slow: false, make: (c) => new FitTrainer(backends[b]!, data, c, reference(c)),
+    })),
+    ...residents.map(([backend, resident]): Contender => ({
+      backend: `${backend} kernel loop`, slow: false, make: (c) => new KernelTrainer(resident, c, true),
+    })),
+    { backend: `${residents[0]![0]} kernel loop unfused`, slow: false, make: (c) => new KernelTrainer(residents[0]![1], c, false) },
     { backend: REFERENCE, slow: true, make: (c) => new ReferenceTrainer(data, c) },
     ...[false, true].map((transposed): Contender => ({
       backend: transposed ? TUNED_PEER : PEER,
@@ -67,8 +76,9 @@ async function main(): Promise<void> {
     })),
     { backend: "plain-js", slow: true, make: (c) => new PlainJsTrainer(data, c) },
   ];
-  const epochs = benchEpochs(data, contenders, REPS[mode], log);
+  const epochs = await benchEpochs(data, contenders, REPS[mode], log);
   for (const [, resident] of residents) resident.dispose();
+  for (const backend of backends) backend.dispose();
 
   const results: Results = {
     env: {

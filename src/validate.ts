@@ -50,9 +50,27 @@ export function inRange(name: string, value: unknown, lo: number, hi: number, hi
 
 /** Throws naming the first NaN or ±Infinity element. */
 export function allFinite(name: string, data: ArrayLike<number>): void {
+  if (data instanceof Float32Array && finiteFloat32(data)) return;
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) throw new RangeError(`${name}[${i}] is ${data[i]}: values must be finite`);
   }
+}
+
+/**
+ * Whether every value is finite, fast (a training set is tens of millions of values): x·0 is ±0 for a finite x
+ * and NaN for ±∞ and NaN, so four branch-free sums of x·0 stay 0 exactly when all are finite.
+ */
+function finiteFloat32(data: Float32Array): boolean {
+  const n = data.length, m = n & ~3;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, i = 0;
+  for (; i < m; i += 4) {
+    s0 += data[i]! * 0;
+    s1 += data[i + 1]! * 0;
+    s2 += data[i + 2]! * 0;
+    s3 += data[i + 3]! * 0;
+  }
+  for (; i < n; i++) s0 += data[i]! * 0;
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 /** An options object (undefined: none given). */

@@ -9,7 +9,8 @@ import { WasmEngine } from "../src/train/wasm-engine.js";
 import { ReferenceEngine } from "../src/train/reference-engine.js";
 import * as twin from "../src/reference/train.js";
 import { padCols, withScope } from "../src/wasm/scope.js";
-import { BUILDS, everyBackend, gaussian, randomLabels } from "./helpers.js";
+import { BUILDS, gaussian, randomLabels } from "./helpers.js";
+import { everyBackend } from "./backends.js";
 
 const kernelsOf = (backend: Backend) => (backend.ops as WasmOps).kernels;
 

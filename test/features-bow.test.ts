@@ -7,7 +7,7 @@ import { featureOps } from "../src/features/ops.js";
 import { nearest as nearestReference } from "../src/reference/kmeans.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
 import type { ImageBatch } from "../src/features/index.js";
-import { everyBackend } from "./helpers.js";
+import { everyBackend } from "./backends.js";
 
 const backends = everyBackend();
 const { wasm } = backends;

@@ -4,7 +4,8 @@ import { features, init, matrix, type Backend } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
 import type { ImageBatch } from "../src/features/index.js";
-import { everyBackend, WorstErrors } from "./helpers.js";
+import { WorstErrors } from "./helpers.js";
+import { everyBackend } from "./backends.js";
 
 const worst = new WorstErrors();
 const backends = everyBackend();

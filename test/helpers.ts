@@ -1,23 +1,9 @@
 // Data and error measures shared by the tests.
-import { afterAll, beforeAll } from "vitest";
-import { init, matrix, type Backend, type Matrix } from "../src/index.js";
+import { matrix, type Matrix } from "../src/index.js";
 import type { Rng } from "../src/data/rng.js";
 
 /** Every wasm build; the vitest workers run with --experimental-wasm-relaxed-simd, so all three load. */
 export const BUILDS = ["relaxed", "simd", "none"] as const;
-
-/** Loads the reference backend and every wasm build before a file's tests, and disposes them after. */
-export function everyBackend(): { readonly reference: Backend; readonly wasm: Map<(typeof BUILDS)[number], Backend> } {
-  const loaded = { reference: null as unknown as Backend, wasm: new Map<(typeof BUILDS)[number], Backend>() };
-  beforeAll(async () => {
-    loaded.reference = await init({ backend: "reference" });
-    for (const simd of BUILDS) loaded.wasm.set(simd, await init({ simd }));
-  });
-  afterAll(() => {
-    for (const backend of [loaded.reference, ...loaded.wasm.values()]) backend?.dispose();
-  });
-  return loaded;
-}
 
 /** A rows×cols matrix of scale·N(0, 1) values. */
 export function gaussian(rng: Rng, rows: number, cols: number, scale = 1): Matrix {

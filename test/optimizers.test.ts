@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { matrix, relError, type OptimizerState, type UpdateRule, UPDATE_RULES } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { LinearClassifier } from "../src/model/classifier.js";
-import { BUILDS, everyBackend, gaussian } from "./helpers.js";
+import { BUILDS, gaussian } from "./helpers.js";
+import { everyBackend } from "./backends.js";
 
 const STATE: Record<UpdateRule, (keyof OptimizerState)[]> = {
   sgd: [], momentum: ["velocity"], nesterov: ["velocity"], adagrad: ["cache"], rmsprop: ["cache"], adam: ["m", "v", "t"],

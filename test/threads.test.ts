@@ -62,6 +62,7 @@ class Resident {
     this.layout = {
       loss, d, c, cp, delta: 1, cw: 0, l2: 0.01, l1: 0.001,
       params, grad: zeros((d + 1) * cp), s: zeros(n * cp), ds: zeros(n * cp),
+      partials: Array.from({ length: backend.threads - 1 }, () => zeros((d + 1) * cp)),
     };
     this.state = STATE_FIELDS[rule].map(() => zeros((d + 1) * cp));
     this.prev = zeros((d + 1) * cp);
@@ -225,7 +226,7 @@ describe("threaded step = one-thread backend", () => {
     compare("softmax", "adam", 1);
   });
 
-  it("gives the same bits on 1, 2 and 3 threads", () => {
+  it("gives the same bits on 1, 2 and 3 threads (the partition is the pool's)", () => {
     const runs = [1, 2, 3].map((threads) => {
       const { X, W, b, targets, order } = setup("softmax", 11);
       const model = new Resident(threaded, "softmax", X, targets, W, b, order, "adam");
@@ -300,14 +301,19 @@ describe("training engine on a threaded backend", () => {
   }
 
   for (const [loss, rule, dropout] of [["softmax", "adam", 0], ["hinge", "sgd", 0], ["logistic", "nesterov", 0.2]] as const) {
-    it(`${loss} + ${rule}${dropout ? " + input dropout" : ""}: the parameters of the one-thread engine, bit for bit`, () => {
-      const a = train(threaded, loss, rule, dropout), r = train(single, loss, rule, dropout);
+    it(`${loss} + ${rule}${dropout ? " + input dropout" : ""}: the one-thread engine's results, the same bits every run`, () => {
+      const a = train(threaded, loss, rule, dropout), again = train(threaded, loss, rule, dropout);
+      const r = train(single, loss, rule, dropout);
       expect(a.engine).toBe("ThreadedEngine");
       expect(r.engine).toBe("WasmEngine");
-      expect(Buffer.from(a.W.data.buffer).equals(Buffer.from(r.W.data.buffer))).toBe(true);
-      expect(Buffer.from(a.b.buffer).equals(Buffer.from(r.b.buffer))).toBe(true);
-      expect(Buffer.from(a.scores.buffer).equals(Buffer.from(r.scores.buffer))).toBe(true);
-      a.losses.forEach((l, i) => expect(lossError(l, r.losses[i]!)).toBeLessThanOrEqual(1e-12));
+      a.losses.forEach((l, i) => expect(lossError(l, r.losses[i]!)).toBeLessThanOrEqual(LOSS_TOL));
+      expect(normError(a.W.data, r.W.data)).toBeLessThanOrEqual(GRAD_TOL);
+      expect(normError(a.b, r.b)).toBeLessThanOrEqual(GRAD_TOL);
+      expect(normError(a.scores, r.scores)).toBeLessThanOrEqual(GRAD_TOL);
+      // The tuner picks its thread counts by timing, so the two runs may differ in them, never in the numbers.
+      expect(Buffer.from(again.W.data.buffer).equals(Buffer.from(a.W.data.buffer))).toBe(true);
+      expect(Buffer.from(again.b.buffer).equals(Buffer.from(a.b.buffer))).toBe(true);
+      expect(again.losses).toEqual(a.losses);
     });
   }
 });

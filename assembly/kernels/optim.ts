@@ -154,26 +154,34 @@ export function rmsprop(len: i32, w: usize, g: usize, cache: usize, lr: f64, rho
 
 // m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= lr·(m / bc1) / (√(v / bc2) + ε)
 // @ts-ignore: decorator
-@inline function adamAt<T>(o: usize, w: usize, g: usize, m: usize, v: usize, lr: f64, beta1: f64, beta2: f64,
-                           eps: f64, bc1: f64, bc2: f64): void {
+@inline function adamAt<T>(o: usize, w: usize, g: usize, m: usize, v: usize, lrc: f64, beta1: f64, beta2: f64,
+                           eps: f64, ib2: f64): void {
   const gi = ld<T>(g + o);
   const mi = add<T>(mul<T>(splat<T>(beta1), ld<T>(m + o)), mul<T>(splat<T>(1 - beta1), gi));
   const vi = add<T>(mul<T>(splat<T>(beta2), ld<T>(v + o)), mul<T>(mul<T>(splat<T>(1 - beta2), gi), gi));
   st<T>(m + o, mi);
   st<T>(v + o, vi);
-  const step = div<T>(mul<T>(splat<T>(lr), div<T>(mi, splat<T>(bc1))), add<T>(sqrt<T>(div<T>(vi, splat<T>(bc2))), splat<T>(eps)));
+  const step = div<T>(mul<T>(splat<T>(lrc), mi), add<T>(sqrt<T>(mul<T>(vi, splat<T>(ib2))), splat<T>(eps)));
   st<T>(w + o, sub<T>(ld<T>(w + o), step));
 }
 
 /**
- * m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= lr·(m / bc1) / (√(v / bc2) + ε), with the bias corrections
- * bc1 = 1 − β₁ᵗ and bc2 = 1 − β₂ᵗ computed by the caller for the step's t.
+ * m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= (lr/bc1)·m / (√(v·(1/bc2)) + ε), with the bias corrections
+ * bc1 = 1 − β₁ᵗ and bc2 = 1 − β₂ᵗ computed by the caller for the step's t. The factors lr/bc1 and 1/bc2 are
+ * taken once per call, leaving one divide and one square root per element (the update's cost).
  */
 export function adam(len: i32, w: usize, g: usize, m: usize, v: usize, lr: f64, beta1: f64, beta2: f64, eps: f64,
                      bc1: f64, bc2: f64): void {
   assert(len >= 0, "adam: len must be >= 0");
-  const pairs = pairBytes(len), end = <usize>len << 2;
+  const pairs = pairBytes(len), end = <usize>len << 2, lrc = lr / bc1, ib2 = 1 / bc2;
   let o: usize = 0;
-  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) adamAt<v128>(o, w, g, m, v, lr, beta1, beta2, eps, bc1, bc2);
-  for (; o < end; o += 4) adamAt<f64>(o, w, g, m, v, lr, beta1, beta2, eps, bc1, bc2);
+  if (ASC_FEATURE_SIMD) {
+    // Two pairs per iteration: independent divide and square-root chains overlap.
+    for (; o + 16 <= pairs; o += 16) {
+      adamAt<v128>(o, w, g, m, v, lrc, beta1, beta2, eps, ib2);
+      adamAt<v128>(o + 8, w, g, m, v, lrc, beta1, beta2, eps, ib2);
+    }
+    for (; o < pairs; o += 8) adamAt<v128>(o, w, g, m, v, lrc, beta1, beta2, eps, ib2);
+  }
+  for (; o < end; o += 4) adamAt<f64>(o, w, g, m, v, lrc, beta1, beta2, eps, ib2);
 }

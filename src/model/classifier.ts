@@ -31,6 +31,7 @@ import {
   type Prepared, type ScoreMeter,
 } from "./linear-model.js";
 import * as v from "../validate.js";
+import { argmax } from "../reference/metrics.js";
 
 export type ClassificationLoss = "hinge" | "squared-hinge" | "softmax" | "logistic" | "attribute-hinge"
   | "hierarchical-softmax";
@@ -273,7 +274,8 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
         if (t !== 0 && t !== 1) throw new RangeError(`${name}.data[${e}] = ${t}: multi-label targets must be 0 or 1`);
       });
       const targets = loss === "logistic" ? T : { rows: T.rows, cols: T.cols, data: T.data.map((t) => 2 * t - 1) };
-      return { prepared: { targets, meter: () => subsetAccuracy(T) }, outputs: T.cols, kind: "multilabel" };
+      const prepared: Prepared = { targets, meter: () => subsetAccuracy(T), hitRule: "multilabel" };
+      return { prepared, outputs: T.cols, kind: "multilabel" };
     }
     throw new TypeError(`${name} must be an Int32Array of labels or a 0/1 target Matrix, got ${v.describe(y)}`);
   }
@@ -351,10 +353,10 @@ function labelTargets(y: Int32Array, c: number, loss: ClassificationLoss): Prepa
       result: () => correct / y.length,
     };
   };
-  if (LABEL_ONLY.includes(loss)) return { targets: y, meter };
+  if (LABEL_ONLY.includes(loss)) return { targets: y, meter, hitRule: "labels" };
   const off = loss === "attribute-hinge" ? -1 : 0, T = new Float32Array(y.length * c).fill(off);
   y.forEach((label, i) => (T[i * c + label] = 1));
-  return { targets: { rows: y.length, cols: c, data: T }, meter };
+  return { targets: { rows: y.length, cols: c, data: T }, meter, hitRule: "one-hot" };
 }
 
 function subsetAccuracy(T: Matrix): ScoreMeter {
@@ -372,9 +374,4 @@ function subsetAccuracy(T: Matrix): ScoreMeter {
   };
 }
 
-/** Index of the first largest of S[at..at+c−1]. */
-export function argmax(S: ArrayLike<number>, at: number, c: number): number {
-  let best = 0;
-  for (let j = 1; j < c; j++) if (S[at + j]! > S[at + best]!) best = j;
-  return best;
-}
+export { argmax };

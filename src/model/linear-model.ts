@@ -17,14 +17,24 @@ import { object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions,
 import * as v from "../validate.js";
 import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows } from "../sparse/csr.js";
 import { identityBatch, sparseOpsOf } from "../sparse/ops.js";
+import type { HitRule } from "../reference/metrics.js";
+
+/** The progressive training metrics of an epoch, summed step by step: Σ loss·rows and the rows predicted right. */
+interface Tally {
+  rule: HitRule;
+  loss: number;
+  hits: number;
+}
 
 /** Per-epoch numbers; M names the score ('Accuracy' for the classifier, 'R2' for the regressor). */
 export type EpochInfo<M extends string> = {
   /** Epochs trained so far by this model, counting from 1 (partialFit calls continue the count). */
   epoch: number;
   /**
-   * The training objective after the epoch: mean data loss over the whole training set + penalty, measured
-   * without dropout.
+   * The training objective (mean data loss + penalty) of the epoch; how it is measured follows the fit option
+   * `trainMetrics`: by default progressively, the mean over the epoch's mini-batches of each batch's loss before
+   * its update (with input dropout if set); with 'full', over the whole training set after the epoch, without
+   * dropout. The training score `train<Metric>` is measured the same way.
    */
   loss: number;
   valLoss?: number;
@@ -33,7 +43,7 @@ export type EpochInfo<M extends string> = {
   momentum: number;
   /** Mini-batch steps taken in the epoch. */
   steps: number;
-  /** Wall-clock seconds of the epoch, evaluation included. */
+  /** Wall-clock seconds of the epoch, evaluations included. */
   seconds: number;
 } & { [K in `train${M}`]: number } & { [K in `val${M}`]?: number };
 
@@ -56,9 +66,22 @@ export interface FitOptions<Y, M extends string> {
   /** Called once after every epoch (awaited if it returns a promise). */
   onEpoch?: (info: EpochInfo<M>) => void | Promise<void>;
   earlyStopping?: EarlyStopping<M>;
+  /**
+   * How each epoch's `loss` and `train<Metric>` are measured. 'progressive' (default, as Keras): from the steps
+   * themselves, at no extra cost: the row-weighted mean of the batch losses and the share of rows the batch's
+   * scores predict right, both before the batch's update (so they lag the end-of-epoch weights, include input
+   * dropout if set, and with CSR input hold the penalty of the rows of W each batch touches). 'full': one more pass over the whole training set after the epoch, with the final weights
+   * and no dropout (exact, about half an epoch's work). The full pass is used anyway where the steps cannot
+   * count: the regressor's R², random search and hierarchical softmax. Validation metrics are always
+   * a full pass over the validation set.
+   */
+  trainMetrics?: TrainMetrics;
 }
 
-/** What `fit` returns: one entry per epoch in each array. */
+export type TrainMetrics = "progressive" | "full";
+export const TRAIN_METRICS: readonly TrainMetrics[] = ["progressive", "full"];
+
+/** What `fit` returns: one entry per epoch in each array (`loss` and `train<Metric>` as the fit option trainMetrics says). */
 export type History<M extends string> = {
   epochs: EpochInfo<M>[];
   loss: number[];
@@ -90,6 +113,8 @@ export type EngineLoss = Pick<EngineSpec, "loss"> | Pick<HsmEngineSpec, "loss" |
 export interface Prepared {
   targets: EngineTargets;
   meter: () => ScoreMeter;
+  /** How an engine counts the meter's hits on a batch (progressive accuracy); absent when it cannot (R²). */
+  hitRule?: HitRule;
 }
 
 export const FORMAT = "simdlinear-linear-model";
@@ -211,7 +236,8 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     this.alive();
     this.notTraining();
     const fit = object("fit options", options ?? {}) as FitOptions<unknown, M>;
-    knownKeys("fit options", fit as Record<string, unknown>, ["validation", "onEpoch", "earlyStopping"]);
+    knownKeys("fit options", fit as Record<string, unknown>, ["validation", "onEpoch", "earlyStopping", "trainMetrics"]);
+    const trainMetrics = v.oneOf("trainMetrics", fit.trainMetrics ?? "progressive", TRAIN_METRICS);
     this.rowsArg("X", X);
     const { prepared, outputs, kind } = this.prepare(y, "y", X.rows, null);
     const validation = this.validation(fit.validation, X.cols, outputs, kind);
@@ -233,7 +259,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
       Object.assign(this, previous);
       throw e;
     }
-    return this.run(X, prepared, validation, this.options.epochs, fit.onEpoch, stopping);
+    return this.run(X, prepared, validation, this.options.epochs, fit.onEpoch, stopping, trainMetrics);
   }
 
   /**
@@ -253,7 +279,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     // Dense and CSR input train on different engines: a switch carries the weights over (not the optimizer state).
     if (this.engine && this.engineSparse !== isCsr(X)) this.dropEngine();
     if (!this.engine) this.start(X, y, c, kind, classWeight);
-    return this.run(X, prepared, null, 1, undefined, null);
+    return this.run(X, prepared, null, 1, undefined, null, "progressive");
   }
 
   /** Scores S = X·W + b (N × outputs); X dense or CSR. */
@@ -408,10 +434,16 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     };
   }
 
-  /** The training loop: `epochs` epochs of shuffled mini-batch steps, each followed by an evaluation. */
+  /**
+   * The training loop: `epochs` epochs of shuffled mini-batch steps, each followed by the evaluation of the
+   * validation set and, with trainMetrics 'full' or when the steps cannot count the metric, of the training set.
+   */
   private async run(X: Rows, train: Prepared, validation: { X: Rows; prepared: Prepared } | null, epochs: number,
-                    onEpoch: FitOptions<unknown, M>["onEpoch"], stopping: Required<EarlyStopping<M>> | null): Promise<History<M>> {
+                    onEpoch: FitOptions<unknown, M>["onEpoch"], stopping: Required<EarlyStopping<M>> | null,
+                    trainMetrics: TrainMetrics): Promise<History<M>> {
     const engine = this.engine!, o = this.options, n = X.rows;
+    const tally: Tally | null = trainMetrics === "progressive" && train.hitRule !== undefined && engine.hits !== undefined
+      && o.rule !== "random-search" ? { rule: train.hitRule, loss: 0, hits: 0 } : null;
     const trainKey = `train${this.metric}`, valKey = `val${this.metric}`;
     const history = { epochs: [], loss: [], valLoss: [], [trainKey]: [], [valKey]: [], bestEpoch: 0, stoppedEarly: false } as
       unknown as History<M>;
@@ -425,13 +457,21 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
         const started = performance.now(), epoch = this.epochsDone + 1;
         const learningRate = learningRateAt(o.schedule, o.learningRate, this.epochsDone, o.epochs);
         const momentum = momentumAt(o.momentumSchedule, o.momentum, this.epochsDone, o.epochs);
-        const steps = this.epochSteps(n, learningRate, momentum, epoch, 0);
+        if (tally) tally.loss = tally.hits = 0;
+        const steps = this.epochSteps(n, learningRate, momentum, epoch, 0, tally);
         this.epochsDone++;
         const info = { epoch, learningRate, momentum, steps } as Record<string, number>;
-        const meter = train.meter();
-        info.loss = engine.evaluate("train", meter.visit);
-        if (!Number.isFinite(info.loss)) this.diverged(epoch, steps, info.loss!, `after step ${steps} (its last)`);
-        info[trainKey] = meter.result();
+        if (tally) {
+          // The steps checked every loss before its update; the last update is checked on the weights it made.
+          if (!finiteParams(engine)) this.diverged(epoch, steps, engine.evaluate("train", () => {}), `after its last step (${steps})`);
+          info.loss = tally.loss / n;
+          info[trainKey] = tally.hits / n;
+        } else {
+          const meter = train.meter();
+          info.loss = engine.evaluate("train", meter.visit);
+          if (!Number.isFinite(info.loss)) this.diverged(epoch, steps, info.loss!, `after its last step (${steps})`);
+          info[trainKey] = meter.result();
+        }
         if (validation) {
           const valMeter = validation.prepared.meter();
           info.valLoss = engine.evaluate("validation", valMeter.visit);
@@ -466,9 +506,11 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
 
   /**
    * One shuffled pass of mini-batch steps over the `n` training rows loaded in the engine; `before` steps of the
-   * epoch came earlier (a stream's previous chunks). Returns the steps taken.
+   * epoch came earlier (a stream's previous chunks). Adds each batch's loss·rows and hits into `tally` (if any).
+   * Returns the steps taken.
    */
-  private epochSteps(n: number, learningRate: number, momentum: number, epoch: number, before: number): number {
+  private epochSteps(n: number, learningRate: number, momentum: number, epoch: number, before: number,
+                     tally: Tally | null): number {
     const engine = this.engine!, o = this.options, rng = this.rng!, search = o.rule === "random-search";
     engine.shuffle(rng.shuffle);
     let steps = before;
@@ -477,6 +519,10 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
       steps++;
       const loss = search ? engine.search(start, count, learningRate, seed) : engine.gradient(start, count, seed);
       if (!Number.isFinite(loss)) this.diverged(epoch, steps, loss, `step ${steps}`);
+      if (tally) {
+        tally.loss += loss * count;
+        tally.hits += engine.hits!(tally.rule, start, count);
+      }
       if (!search) engine.update(learningRate, momentum);
       if (o.maxNorm !== null) engine.maxNorm(o.maxNorm);
     }
@@ -519,7 +565,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
           engine.load("train", X, prepared.targets);
           lossSum += engine.evaluate("train", meter.visit) * X.rows;
           scoreSum += meter.result() * X.rows;
-          steps += this.epochSteps(X.rows, learningRate, momentum, epoch, steps);
+          steps += this.epochSteps(X.rows, learningRate, momentum, epoch, steps, null);
           engine.unload("train");
           rows += X.rows;
           chunks++;
@@ -586,6 +632,12 @@ function chunkArg(chunk: unknown, index: number): { X: unknown; y: unknown } {
     throw new TypeError(`chunk ${index} must be an object { X, y }, got ${v.describe(chunk)}`);
   }
   return { X: chunk.X, y: chunk.y };
+}
+
+/** Whether every weight and bias in the engine is finite. */
+function finiteParams(engine: TrainingEngine): boolean {
+  const { W, b } = engine.getParams();
+  return W.data.every(Number.isFinite) && b.every(Number.isFinite);
 }
 
 /** `rows` in the format of `like` (the engine's): dense or CSR. */

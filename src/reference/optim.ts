@@ -41,14 +41,18 @@ export function rmsprop(w: Float32Array, g: Float32Array, cache: Float32Array, l
   }
 }
 
-/** Adam at step t (already incremented): bias-corrected m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ); w −= lr·m̂/(√v̂ + ε). */
+/**
+ * Adam at step t (already incremented): bias-corrected m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ); w −= lr·m̂/(√v̂ + ε),
+ * computed as (lr/(1 − β₁ᵗ))·m / (√(v·(1/(1 − β₂ᵗ))) + ε) with both factors taken once, as the kernel does.
+ */
 export function adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number,
                      beta2: number, eps: number, t: number): void {
+  const lrc = lr / (1 - beta1 ** t), ib2 = 1 / (1 - beta2 ** t);
   for (let k = 0; k < w.length; k++) {
     const mk = beta1 * m[k]! + (1 - beta1) * g[k]!;
     const vk = beta2 * v[k]! + (1 - beta2) * g[k]! * g[k]!;
     m[k] = mk;
     v[k] = vk;
-    w[k] = w[k]! - (lr * (mk / (1 - beta1 ** t))) / (Math.sqrt(vk / (1 - beta2 ** t)) + eps);
+    w[k] = w[k]! - (lrc * mk) / (Math.sqrt(vk * ib2) + eps);
   }
 }

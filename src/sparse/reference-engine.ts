@@ -11,6 +11,7 @@ import { LABEL_LOSSES } from "../types.js";
 import { STATE_FIELDS } from "../backend/optimizer.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
 import * as ref from "../reference/sparse.js";
+import { countHits, type HitRule } from "../reference/metrics.js";
 import { catchesUp, checkSparseSpec, decayOf } from "./lazy.js";
 
 interface Data {
@@ -36,6 +37,8 @@ export class ReferenceSparseEngine implements TrainingEngine {
   private steps = 0;
   private clockRate = 0;
   private readonly slots = new Map<Slot, Data>();
+  /** The scores and targets of the last `gradient` batch, for `hits`. */
+  private lastBatch: { S: Matrix; targets: EngineTargets } | null = null;
 
   constructor(readonly spec: EngineSpec) {
     checkSparseSpec(spec);
@@ -75,11 +78,16 @@ export class ReferenceSparseEngine implements TrainingEngine {
     this.touched = rows;
     if (this.lazy) this.catchUp(rows);
     const S = ref.sparseScores(data.X, this.W, this.b, batch);
-    const { sum, dS } = this.loss(S, gatherTargets(data.targets, batch));
+    const targets = gatherTargets(data.targets, batch), { sum, dS } = this.loss(S, targets);
+    this.lastBatch = { S, targets };
     this.G = ref.sparseWeightGradient(data.X, dS, 1 / count, rows, batch);
     this.gb = this.ops.biasGradient(dS, 1 / count);
     const penalty = l2 > 0 || l1 > 0 ? ref.penaltyRows(rows, c, this.W.data, l2, l1, this.G.data) : 0;
     return sum / count + penalty;
+  }
+
+  hits(rule: HitRule, _start: number, _count: number): number {
+    return countHits(rule, this.lastBatch!.S, this.lastBatch!.targets);
   }
 
   update(learningRate: number, momentum: number): void {

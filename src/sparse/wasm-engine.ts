@@ -16,6 +16,7 @@ import type { CsrMatrix } from "./csr.js";
 import { STATE_FIELDS } from "../backend/optimizer.js";
 import { updateKernel } from "../backend/wasm-ops.js";
 import { lossKernel } from "../train/wasm-engine.js";
+import { HIT_RULES, type HitRule } from "../reference/metrics.js";
 import { padCols, readMatrix, writeMatrix } from "../wasm/scope.js";
 import { updateRowsKernel } from "./ops.js";
 import { catchesUp, checkSparseSpec, decayOf, maxTouched } from "./lazy.js";
@@ -158,6 +159,11 @@ export class WasmSparseEngine implements TrainingEngine {
     k.biasGradient(count, cp, this.ds, 1 / count, this.gb);
     const penalty = l2 > 0 || l1 > 0 ? k.penaltyRows(touched, cp, rows, this.w, l2, l1, g) : 0;
     return sum / count + penalty;
+  }
+
+  hits(rule: HitRule, start: number, count: number): number {
+    const x = this.data("train");
+    return this.k.countHits(HIT_RULES.indexOf(rule), count, this.spec.c, this.cp, this.s, x.targets, (x.order + start * 4) >>> 0);
   }
 
   update(learningRate: number, momentum: number): void {

@@ -1,8 +1,10 @@
 /**
  * The training engine of a threaded backend: the WASM engine, whose `gradient`, `update` and `evaluate` run
  * split over the pool's threads (step.ts). The rest (random search, max-norm, dropout's gather) stays on the
- * caller. Since a threaded step gives the parameters of a one-thread step bit for bit, the thread count
- * can be chosen per call, by measurement (ThreadTuner), and a small batch simply runs on the caller.
+ * caller. A batch's partition into row chunks depends on the pool's size only, so running a call on the caller
+ * alone or on the whole pool gives the same bits: the thread count of each call is chosen by timing both
+ * (ThreadTuner), and the results depend on the seed and the `threads` of init only. A batch too small to ever
+ * pay for a fork-join runs the one-thread engine's step.
  */
 import type { Kernels } from "../wasm/loader.js";
 import type { EngineSpec, ScoreVisitor, Slot } from "../train/engine.js";
@@ -91,13 +93,16 @@ export class ThreadedEngine extends WasmEngine {
   private readonly step: ThreadedStep;
   private readonly tuner: ThreadTuner;
   private readonly memory: WasmMemory;
+  /** The partial-gradient blocks of row chunks 1..size−1 (step.ts). */
+  private readonly partials: number[];
 
   constructor(kernels: Kernels, spec: EngineSpec, pool: ThreadPool) {
     super(kernels, spec);
     this.memory = kernels.heap;
-    const { loss, d, c, delta, l2, l1 } = spec, engine = this;
+    const { loss, d, c, delta, l2, l1 } = spec, engine = this, cp = padCols(c);
+    this.partials = Array.from({ length: pool.size - 1 }, () => this.memory.alloc((d + 1) * cp * 4));
     this.layout = {
-      loss, d, c, cp: padCols(c), delta, cw: this.cw, l2, l1, grad: this.grad, s: this.s, ds: this.ds,
+      loss, d, c, cp, delta, cw: this.cw, l2, l1, grad: this.grad, s: this.s, ds: this.ds, partials: this.partials,
       get params() {
         return engine.params; // random search swaps the parameter block
       },
@@ -110,7 +115,6 @@ export class ThreadedEngine extends WasmEngine {
     const { d, cp } = this.layout;
     if (count * d * cp < MIN_GEMM_WORK) return super.gradient(start, count, seed);
     return this.tuner.timed(`gradient/${count}`, (threads) => {
-      if (threads === 1) return super.gradient(start, count, seed);
       const train = this.batch(start, count, seed);
       return this.step.gradient({
         n: count, x: this.batchFrom, xStride: d * 4, rows: this.batchRows,
@@ -131,6 +135,11 @@ export class ThreadedEngine extends WasmEngine {
       visit(this.memory.f32(this.layout.s, count * cp), cp, first, count);
     }
     return sum / data.n + this.penalty(this.params);
+  }
+
+  override dispose(): void {
+    for (const block of this.partials.splice(0)) this.memory.release(block);
+    super.dispose();
   }
 
   override update(learningRate: number, momentum: number): void {

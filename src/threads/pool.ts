@@ -41,7 +41,7 @@ export function record(use: (k: KernelExports) => void): KernelCall {
 }
 
 // Control block layout (bytes). The generation word and each thread's slot sit on their own cache lines.
-const MAX_CALLS = 8, MAX_ARGS = 14, RECORD_F64 = 2 + MAX_ARGS, MESSAGE_CHARS = 256;
+const MAX_CALLS = 8, MAX_ARGS = 20, RECORD_F64 = 2 + MAX_ARGS, MESSAGE_CHARS = 256;
 const LAYOUT = {
   gen: 0,
   done: 0, failed: 4, count: 8,

@@ -3,19 +3,21 @@
  * memory, in the training engine's layout: the parameters are one (d+1)×cp block, W then b as row d, and the
  * gradient and each optimizer state array have the same layout.
  *
- * `gradient` is two fork-joins (`forward` is the first one alone):
- * 1. rows: thread t computes the scores, the loss and dS of its slice of the batch (the index lists are read
- *    from `4·start` on) and returns the partial Σ w_i·L_i of its rows.
- * 2. features: thread t owns rows [k0, k1) of W: dW[k0:k1] = Xᵀ[k0:k1]·dS/n over the whole batch (X read from
- *    column k0 on), plus the penalties' gradient there. The last thread also computes db.
+ * `gradient` is two fork-joins:
+ * 1. rows: the batch is cut into K chunks of rows (K fixed by the layout: the pool's size), and each chunk runs
+ *    the fused step kernel (scores, loss, dS and its partial dW, db, with X read once) into its own block.
+ * 2. parameters: thread t owns rows [k0, k1) of the (d+1)×cp block and adds the partials there into `grad`,
+ *    chunk 1, 2, … in that order, then the penalties' gradient.
  * `update` is one: thread t saves and updates its rows of the parameter block (the update kernels are
- * element-wise over flat arrays, so a slice is a pointer offset).
+ * element-wise over flat arrays, so a slice is a pointer offset). `forward` (evaluation) splits the rows and
+ * reduces nothing.
  *
- * Every element of S, dS, dW, W and the state comes from the same kernel arithmetic, in the same order, as in
- * one thread: the parameters are bitwise those of one thread, whatever the thread count. Only the loss, a sum
- * of per-thread partial sums added in thread order, may differ in the last bits of its float64.
+ * The partition and the order of the sums depend on K only, never on how many threads run a call: a gradient
+ * on one thread (all chunks on the caller) and on K threads are the same bits, so the thread count of a call
+ * may be chosen by timing it. Against the one-thread engine, which sums all rows at once, dW differs by float32
+ * rounding (partial sums), and the loss by the float64 order of its partial sums.
  */
-import type { LossKind, UpdateRule } from "../types.js";
+import { LOSSES, type LossKind, type UpdateRule } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
 import { updateKernel } from "../backend/wasm-ops.js";
 import { lossKernel } from "../train/wasm-engine.js";
@@ -39,6 +41,11 @@ export interface StepLayout {
   /** Scores and dS of a batch: at least batch×cp each. */
   s: number;
   ds: number;
+  /**
+   * Where the row chunks 1..K−1 of a batch leave their partial gradients ((d+1)×cp blocks); chunk 0 writes to
+   * `grad`, which then receives the others' sums. K, the partition of every batch, is fixed for the layout.
+   */
+  partials: readonly number[];
 }
 
 /** A batch: `n` rows of X read through the index list `rows`, their targets through `targetRows`. */
@@ -62,8 +69,14 @@ export class ThreadedStep {
 
   /** Forward pass of a batch on `threads` threads: S and dS of its rows, and the sum Σ w_i·L_i (not the mean). */
   forward(batch: Batch, threads: number): number {
-    const { rows, losses } = this.byRows(batch, threads);
-    this.run(rows);
+    const { d, cp, cw, params, s, ds } = this.at;
+    const { n, x, xStride, rows, targets, targetRows } = batch, row = cp * 4, losses: KernelCall[] = [];
+    this.run(this.chunks(n, 4, threads, (r0, nr) => {
+      const sr = s + r0 * row, dsr = ds + r0 * row;
+      const loss = record((k) => lossKernel(k, this.at, cp, sr, dsr, cw)(nr, targets, targetRows + r0 * 4));
+      losses.push(loss);
+      return [call("scores", nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr), loss];
+    }));
     return total(losses);
   }
 
@@ -72,22 +85,31 @@ export class ThreadedStep {
    * in `grad` and returns the mean data loss + the penalties.
    */
   gradient(batch: Batch, threads: number): number {
-    const { d, cp, l2, l1, params, grad, ds } = this.at;
-    const { n, x, xStride, rows } = batch, row = cp * 4, penalties: KernelCall[] = [];
-    const forward = this.byRows(batch, threads);
-    const byFeatures = slices(d, threads, (k0, kd) => {
-      const off = k0 * row, calls = [call("weightGradient", n, kd, cp, x + k0 * 4, xStride, rows, ds, 1 / n, grad + off)];
+    const { loss, d, c, cp, delta, cw, l2, l1, params, grad, s, ds, partials } = this.at;
+    const { n, x, xStride, rows, targets, targetRows } = batch, row = cp * 4, lossId = LOSSES.indexOf(loss);
+    const used: number[] = [], losses: KernelCall[] = [];
+    const byChunks = this.chunks(n, 3, threads, (r0, nr, chunk) => {
+      const block = chunk === 0 ? grad : partials[chunk - 1]!;
+      if (chunk > 0) used.push(block);
+      const fused = call("fusedStep", lossId, nr, d, c, cp, x, xStride, rows + r0 * 4, targets, targetRows + r0 * 4, cw,
+        delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row);
+      losses.push(fused);
+      return [fused];
+    });
+    const penalties: KernelCall[] = [];
+    const byFeatures = slices(d + 1, threads, (k0, kd) => {
+      const off = k0 * row, calls = used.map((block) => call("accumulate", kd * cp, grad + off, block + off));
+      const wLen = (Math.min(k0 + kd, d) - k0) * cp;
       for (const [penalty, lambda] of [["l2Penalty", l2], ["l1Penalty", l1]] as const) {
-        if (lambda <= 0) continue;
-        const p = call(penalty, kd * cp, params + off, lambda, grad + off);
+        if (lambda <= 0 || wLen <= 0) continue;
+        const p = call(penalty, wLen, params + off, lambda, grad + off);
         penalties.push(p);
         calls.push(p);
       }
       return calls;
     });
-    byFeatures[byFeatures.length - 1]!.push(call("biasGradient", n, cp, ds, 1 / n, grad + d * row));
-    this.run(forward.rows, byFeatures);
-    return total(forward.losses) / n + total(penalties);
+    this.run(byChunks, byFeatures);
+    return total(losses) / n + total(penalties);
   }
 
   /** The update rule on the whole parameter block, after copying it to `prev` (0: no copy). */
@@ -102,18 +124,18 @@ export class ThreadedStep {
     this.run(byRows);
   }
 
-  /** Per thread, the scores, loss and dS of its slice of the batch's rows; `losses` are the loss calls. */
-  private byRows(batch: Batch, threads: number): { rows: KernelCall[][]; losses: KernelCall[] } {
-    const { d, cp, cw, params, s, ds } = this.at;
-    const { n, x, xStride, rows, targets, targetRows } = batch;
-    const row = cp * 4, losses: KernelCall[] = [];
-    const byRows = slices(n, threads, (r0, nr) => {
-      const sr = s + r0 * row, dsr = ds + r0 * row;
-      const lossCall = record((k) => lossKernel(k, this.at, cp, sr, dsr, cw)(nr, targets, targetRows + r0 * 4));
-      losses.push(lossCall);
-      return [call("scores", nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr), lossCall];
-    });
-    return { rows: byRows, losses };
+  /**
+   * Per thread, the calls `make(start, size)` of the batch's row chunks: the K chunks of the layout's partition
+   * (sizes multiples of `align` but the last; empty ones skipped), chunk i on thread i mod threads.
+   */
+  private chunks(n: number, align: number, threads: number, make: (r0: number, nr: number, chunk: number) => KernelCall[]) {
+    const bounds = split(n, this.at.partials.length + 1, align);
+    const programs: KernelCall[][] = Array.from({ length: threads }, () => []);
+    for (let chunk = 0; chunk + 1 < bounds.length; chunk++) {
+      const r0 = bounds[chunk]!, nr = bounds[chunk + 1]! - r0;
+      if (nr > 0) programs[chunk % threads]!.push(...make(r0, nr, chunk));
+    }
+    return programs;
   }
 
   /** Runs the phases in order; on one thread, as one program on the caller. */

@@ -19,6 +19,7 @@ import { WasmSparseEngine } from "../sparse/wasm-engine.js";
 import { ReferenceSparseEngine } from "../sparse/reference-engine.js";
 import { ThreadedEngine } from "../threads/engine.js";
 import type { HsmTree } from "../hsoftmax/tree.js";
+import type { HitRule } from "../reference/metrics.js";
 import { WasmHsmEngine } from "../hsoftmax/wasm-engine.js";
 import { ReferenceHsmEngine } from "../hsoftmax/reference-engine.js";
 
@@ -102,6 +103,12 @@ export interface TrainingEngine {
    * `seed`) and keeps the perturbation if the batch loss drops. Returns the loss of the parameters kept.
    */
   search(start: number, count: number, sigma: number, seed: number): number;
+  /**
+   * Of the rows of the last `gradient` call (start..start+count−1 of the epoch order), how many its scores, those
+   * before the update, predict right under `rule` (src/reference/metrics.ts). Optional: without it, fit measures
+   * the training metrics with a full pass.
+   */
+  hits?(rule: HitRule, start: number, count: number): number;
   /** Scales each class column of W to L2 norm ≤ limit. */
   maxNorm(limit: number): void;
   /** Puts back the parameters from before the last `update` (no-op before the first) and zeroes the state. */

@@ -11,6 +11,7 @@ import { STATE_FIELDS } from "../backend/optimizer.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
 import type { LabelKernel, TargetKernel } from "../backend/ops.js";
 import * as train from "../reference/train.js";
+import { countHits, type HitRule } from "../reference/metrics.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
 
 interface Data {
@@ -27,6 +28,8 @@ export class ReferenceEngine implements TrainingEngine {
   private readonly state: Float32Array[];
   private readonly hyper: UpdateHyper;
   private readonly slots = new Map<Slot, Data>();
+  /** The scores and targets of the last `gradient` batch, for `hits`. */
+  private last: { S: Matrix; targets: EngineTargets } | null = null;
 
   constructor(readonly spec: EngineSpec) {
     const len = (spec.d + 1) * spec.c;
@@ -57,11 +60,16 @@ export class ReferenceEngine implements TrainingEngine {
 
   gradient(start: number, count: number, seed: number): number {
     const { Xb, targets } = this.batch(start, count, seed);
-    const { sum, dS } = this.loss(this.ops.scores(Xb, this.W(this.params), this.b(this.params)), targets);
+    const S = this.ops.scores(Xb, this.W(this.params), this.b(this.params)), { sum, dS } = this.loss(S, targets);
+    this.last = { S, targets };
     const dW = this.ops.weightGradient(Xb, dS, 1 / count), db = this.ops.biasGradient(dS, 1 / count);
     this.grad.set(dW.data);
     this.grad.set(db, dW.data.length);
     return sum / count + this.penalty(this.params);
+  }
+
+  hits(rule: HitRule, _start: number, _count: number): number {
+    return countHits(rule, this.last!.S, this.last!.targets);
   }
 
   update(learningRate: number, momentum: number): void {

@@ -15,6 +15,7 @@ import { STATE_FIELDS } from "../backend/optimizer.js";
 import { updateKernel } from "../backend/wasm-ops.js";
 import { padCols, readMatrix, writeMatrix } from "../wasm/scope.js";
 import { dropoutScale, dropoutThreshold } from "../reference/train.js";
+import { HIT_RULES, type HitRule } from "../reference/metrics.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
 
 export interface ResidentData {
@@ -148,6 +149,12 @@ export class WasmEngine implements TrainingEngine {
     return sum / count + this.penalty(p);
   }
 
+  hits(rule: HitRule, start: number, count: number): number {
+    const train = this.data("train");
+    return this.k.countHits(HIT_RULES.indexOf(rule), count, this.spec.c, this.cp, this.s, train.targets,
+      (train.order + start * 4) >>> 0);
+  }
+
   update(learningRate: number, momentum: number): void {
     const h = this.hyper;
     h.learningRate = learningRate;
@@ -250,8 +257,8 @@ export class WasmEngine implements TrainingEngine {
 }
 
 /** The loss kernel of the spec, bound to the engine's score buffers and class weights. */
-export function lossKernel(k: KernelExports, spec: Pick<EngineSpec, "loss" | "c" | "delta">, cp: number, s: number, ds: number,
-                    cw: number): (count: number, targets: number, idx: number) => number {
+export function lossKernel(k: KernelExports, spec: Pick<EngineSpec, "loss" | "c" | "delta">, cp: number,
+                           s: number, ds: number, cw: number): (count: number, targets: number, idx: number) => number {
   const { c, delta } = spec;
   switch (spec.loss) {
     case "softmax": return (n, t, idx) => k.softmax(n, c, cp, s, t, idx, cw, ds);

@@ -76,6 +76,8 @@ export interface KernelExports {
           tile: number, s: Ptr, labels: Ptr): void;
 
   copy(dst: Ptr, src: Ptr, bytes: number): void;
+  /** dst += src over len f32: the reduction of per-thread partial gradients. */
+  accumulate(len: number, dst: Ptr, src: Ptr): void;
   /** threshold = ⌊p·2³²⌋ (a u32), scale = 1/(1 − p); out is n×d with row stride d. */
   gatherDropout(n: number, d: number, x: Ptr, xStride: number, idx: Ptr, threshold: number, scale: number, seed: number,
                 out: Ptr): void;
