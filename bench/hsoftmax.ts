@@ -12,8 +12,8 @@ import { WasmEngine } from "../src/train/wasm-engine.js";
 import { WasmHsmEngine } from "../src/hsoftmax/wasm-engine.js";
 import { balancedTree, centroidTree, classCounts, classMeans, huffmanTree, type HsmTree } from "../src/hsoftmax/tree.js";
 import type { EngineSpec, HsmEngineSpec, TrainingEngine } from "../src/train/engine.js";
-import type { Matrix } from "../src/types.js";
 import { Rng } from "../src/data/rng.js";
+import { zipfClusters } from "../test/clusters.js";
 
 const { decayRate, beta1, beta2, epsilon } = OPTIMIZER_DEFAULTS;
 const spec = (d: number, c: number, batchSize: number, rule: "sgd" | "adam"): EngineSpec => ({
@@ -23,22 +23,6 @@ const spec = (d: number, c: number, batchSize: number, rule: "sgd" | "adam"): En
 const hsmSpec = (d: number, c: number, batchSize: number, rule: "sgd" | "adam", tree: HsmTree): HsmEngineSpec => ({
   ...spec(d, c, batchSize, rule), loss: "hierarchical-softmax", tree,
 });
-
-/** Gaussian clusters with Zipf class frequencies: class j's rows are center_j + N(0, 1) noise. */
-function clusters(rng: Rng, n: number, d: number, c: number, spread: number): { X: Matrix; y: Int32Array } {
-  const centers = Float32Array.from({ length: c * d }, () => spread * rng.normal());
-  const cdf = new Float64Array(c);
-  let total = 0;
-  for (let j = 0; j < c; j++) cdf[j] = total += 1 / (j + 1);
-  const y = Int32Array.from({ length: n }, () => {
-    const u = rng.uniform() * total;
-    let j = 0;
-    while (cdf[j]! < u) j++;
-    return j;
-  });
-  const X = Float32Array.from({ length: n * d }, (_, e) => centers[y[Math.floor(e / d)]! * d + (e % d)]! + rng.normal());
-  return { X: { rows: n, cols: d, data: X }, y };
-}
 
 /** Median milliseconds of `reps` calls of step(i). */
 function timeSteps(reps: number, step: (i: number) => void): number {
@@ -53,7 +37,7 @@ function timeSteps(reps: number, step: (i: number) => void): number {
 
 function costAt10k(kernels: Kernels): void {
   const c = 10_000, d = 128, batch = 64, n = 4096, rng = new Rng(1);
-  const { X, y } = clusters(rng, n, d, c, 1);
+  const { X, y } = zipfClusters(rng, rng, n, d, c, 1);
   const full = new WasmEngine(kernels, spec(d, c, batch, "sgd"));
   const hier = new WasmHsmEngine(kernels, hsmSpec(d, c, batch, "sgd", huffmanTree(classCounts(y, c).map((k) => k + 1))));
   const rows: [string, number, number][] = [];
@@ -91,7 +75,7 @@ function accuracy(engine: TrainingEngine, y: Int32Array, c: number): number {
 
 function manyClassAccuracy(kernels: Kernels): void {
   const c = 1000, d = 128, n = 30_000, test = 5_000, epochs = 5, batch = 64, rng = new Rng(2);
-  const { X, y } = clusters(rng, n + test, d, c, 1);
+  const { X, y } = zipfClusters(rng, rng, n + test, d, c, 1);
   const trainX = { rows: n, cols: d, data: X.data.subarray(0, n * d) }, testX = { rows: test, cols: d, data: X.data.subarray(n * d) };
   const trainY = y.subarray(0, n), testY = y.slice(n);
   console.log(`\nGaussian clusters, C = ${c} (Zipf class frequencies), D = ${d}, ${n} training rows, ${epochs} epochs of adam:`);

@@ -75,7 +75,8 @@ console.log("batch  1 thread µs (min)  2 threads µs (min)");
   heap.i32(labels, 256).set(y.subarray(0, 256));
   heap.u32(order, 256).set(Uint32Array.from({ length: 256 }, (_, i) => i));
   const layout = { loss: "softmax" as const, d: D, c: C, cp, delta: 1, cw: 0, l2: 0, l1: 0,
-    params: block((D + 1) * cp * 4), grad: block((D + 1) * cp * 4), s: block(256 * cp * 4), ds: block(256 * cp * 4) };
+    params: block((D + 1) * cp * 4), grad: block((D + 1) * cp * 4), s: block(256 * cp * 4), ds: block(256 * cp * 4),
+    partials: [block((D + 1) * cp * 4)] };
   const step = new ThreadedStep(two.pool!, layout);
   const hyper = { learningRate: 1e-3, momentum: 0, decayRate: 0, beta1: 0, beta2: 0, epsilon: 0, t: 1 };
   for (const n of [8, 16, 32, 64, 128, 200]) {

@@ -11,6 +11,7 @@ import {
 } from "../src/hsoftmax/tree.js";
 import { identityBatch } from "../src/sparse/ops.js";
 import { normError, WorstErrors } from "./helpers.js";
+import { zipfClusters } from "./clusters.js";
 
 const errors = new WorstErrors();
 afterAll(() => errors.report());
@@ -21,24 +22,9 @@ beforeAll(async () => {
 });
 afterAll(() => wasm.dispose());
 
-/**
- * Gaussian clusters with Zipf class frequencies (class j drawn ∝ 1/(j + 1), so the Huffman tree is lopsided):
- * row = centre of its class + N(0, 1). The centres depend on d and c only, so seeds draw train and test sets.
- */
-function clusters(seed: number, n: number, d: number, c: number, spread = 3): { X: Matrix; y: Int32Array } {
-  const centreRng = new Rng(500 + d * c), centres = Float32Array.from({ length: c * d }, () => spread * centreRng.normal());
-  const rng = new Rng(seed), cdf = new Float64Array(c);
-  let total = 0;
-  for (let j = 0; j < c; j++) cdf[j] = total += 1 / (j + 1);
-  const y = Int32Array.from({ length: n }, () => {
-    const u = rng.uniform() * total;
-    let j = 0;
-    while (cdf[j]! < u) j++;
-    return j;
-  });
-  const X = Float32Array.from({ length: n * d }, (_, e) => centres[y[Math.floor(e / d)]! * d + (e % d)]! + rng.normal());
-  return { X: { rows: n, cols: d, data: X }, y };
-}
+/** The centres depend on d and c only, so seeds draw train and test sets. */
+const clusters = (seed: number, n: number, d: number, c: number): { X: Matrix; y: Int32Array } =>
+  zipfClusters(new Rng(500 + d * c), new Rng(seed), n, d, c, 3);
 
 const C = 30, D = 10;
 const train = clusters(1, 1500, D, C), test = clusters(2, 600, D, C);

@@ -2,69 +2,46 @@
  * The hierarchical-softmax training engine in plain TypeScript over the float64 twins (src/reference/hsoftmax.ts):
  * the oracle of WasmHsmEngine, with the same steps, lazy node updates and parameter layout (V node-major).
  */
-import type { Matrix, UpdateRule } from "../types.js";
-import type { UpdateHyper } from "../backend/ops.js";
-import type { Rng } from "../data/rng.js";
+import type { Matrix } from "../types.js";
 import type { EngineTargets, HsmEngineSpec, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
 import type { CsrMatrix } from "../sparse/csr.js";
 import type { HsmTree } from "./tree.js";
-import { STATE_FIELDS } from "../backend/optimizer.js";
-import { ReferenceOps } from "../backend/reference-ops.js";
 import * as ref from "../reference/sparse.js";
 import * as hsm from "../reference/hsoftmax.js";
+import { range, ReferenceEngineBase, type ReferenceSlot } from "../train/engine-common.js";
 import { checkHsmSpec, transpose } from "./engine-common.js";
 
-interface Data {
+interface Data extends ReferenceSlot {
   X: Matrix;
   y: Int32Array;
-  order: Uint32Array;
 }
 
-export class ReferenceHsmEngine implements TrainingEngine {
-  private readonly ops = new ReferenceOps();
-  private readonly rule: UpdateRule;
+export class ReferenceHsmEngine extends ReferenceEngineBase<HsmEngineSpec, Data> implements TrainingEngine {
   private readonly V: Matrix;
   private readonly b: Float32Array;
   private readonly state: Float32Array[];
   private readonly bState: Float32Array[];
-  private readonly hyper: UpdateHyper;
   private touched: Int32Array = new Int32Array(0);
   private G: Float32Array = new Float32Array(0);
   private gb: Float32Array = new Float32Array(0);
   private prev: { rows: Int32Array; V: Float32Array[]; b: number[] } | null = null;
-  private readonly slots = new Map<Slot, Data>();
-
   private readonly tree: HsmTree;
 
-  constructor(readonly spec: HsmEngineSpec) {
+  constructor(spec: HsmEngineSpec) {
     checkHsmSpec(spec);
+    super(spec);
     this.tree = spec.tree;
     const { d, c } = spec, m = c - 1;
-    this.rule = spec.rule as UpdateRule;
     this.V = { rows: m, cols: d, data: new Float32Array(m * d) };
     this.b = new Float32Array(m);
-    this.state = STATE_FIELDS[this.rule].map(() => new Float32Array(m * d));
-    this.bState = STATE_FIELDS[this.rule].map(() => new Float32Array(m));
-    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
+    this.state = this.newState(m * d);
+    this.bState = this.newState(m);
   }
 
   load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
     if ("format" in X) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
     if (!(targets instanceof Int32Array)) throw new TypeError("hierarchical softmax takes Int32Array labels");
-    this.slots.set(slot, { X: { ...X, data: X.data.slice() }, y: targets.slice(),
-      order: Uint32Array.from({ length: X.rows }, (_, i) => i) });
-  }
-
-  unload(slot: Slot): void {
-    this.slots.delete(slot);
-  }
-
-  rows(slot: Slot): number {
-    return this.slots.get(slot)?.X.rows ?? 0;
-  }
-
-  shuffle(rng: Rng): void {
-    rng.shuffle(this.data("train").order);
+    this.slots.set(slot, { n: X.rows, X: { ...X, data: X.data.slice() }, y: targets.slice(), order: range(0, X.rows) });
   }
 
   gradient(start: number, count: number): number {
@@ -79,8 +56,7 @@ export class ReferenceHsmEngine implements TrainingEngine {
   }
 
   update(learningRate: number, momentum: number): void {
-    const h = this.hyper, d = this.spec.d, rows = this.touched;
-    Object.assign(h, { learningRate, momentum, t: h.t + 1 });
+    const h = this.nextUpdate(learningRate, momentum), d = this.spec.d, rows = this.touched;
     this.prev = { rows, V: Array.from(rows, (j) => this.V.data.slice(j * d, (j + 1) * d)), b: Array.from(rows, (j) => this.b[j]!) };
     const step = (w: Float32Array, g: Float32Array, s: Float32Array[]) => this.ops.update(this.rule, w, g, s, h);
     ref.updateRows(rows, d, this.V.data, this.G, this.state, step);
@@ -111,7 +87,7 @@ export class ReferenceHsmEngine implements TrainingEngine {
     const data = this.data(slot), { batchSize, c, l2, l1, d, classWeight: cw } = this.spec, n = data.X.rows;
     let sum = 0;
     for (let first = 0; first < n; first += batchSize) {
-      const batch = Uint32Array.from({ length: Math.min(batchSize, n - first) }, (_, i) => first + i);
+      const batch = range(first, Math.min(batchSize, n - first));
       const logP = hsm.hsmLogProbabilities(hsm.hsmNodeScores(data.X, this.V, this.b, batch), this.tree);
       batch.forEach((r, i) => (sum -= (cw ? cw[data.y[r]!]! : 1) * logP[i * c + data.y[r]!]!));
       visit(Float32Array.from(logP), c, first, batch.length);
@@ -129,20 +105,5 @@ export class ReferenceHsmEngine implements TrainingEngine {
     this.V.data.set(transpose(W).data);
     this.b.set(b);
     this.prev = null;
-  }
-
-  resetState(): void {
-    for (const s of [...this.state, ...this.bState]) s.fill(0);
-    this.hyper.t = 0;
-  }
-
-  dispose(): void {
-    this.slots.clear();
-  }
-
-  private data(slot: Slot): Data {
-    const data = this.slots.get(slot);
-    if (!data) throw new Error(`the engine holds no ${slot} data`);
-    return data;
   }
 }

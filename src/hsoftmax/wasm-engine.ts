@@ -8,32 +8,24 @@
  * Parameters: V ((c−1)×dp, node-major, pad lanes zero) and the node biases b (c−1). `getParams` returns them
  * as W = Vᵀ (d×(c−1)) and b, so W has c − 1 columns, one per inner node, not one per class.
  */
-import type { Matrix, UpdateRule } from "../types.js";
-import type { UpdateHyper } from "../backend/ops.js";
+import type { Matrix } from "../types.js";
 import type { Kernels } from "../wasm/loader.js";
-import type { Rng } from "../data/rng.js";
 import type { EngineTargets, HsmEngineSpec, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
 import type { CsrMatrix } from "../sparse/csr.js";
-import { STATE_FIELDS } from "../backend/optimizer.js";
 import { padCols } from "../wasm/scope.js";
 import { updateRowsKernel } from "../sparse/ops.js";
-import { Resident } from "../sparse/resident.js";
+import { ResidentEngineBase } from "../train/engine-common.js";
 import { checkHsmSpec, maxPathNodes } from "./engine-common.js";
 
 interface ResidentRows {
-  n: number;
   x: number;
   labels: number;
-  order: number;
-  identity: number;
 }
 
-export class WasmHsmEngine implements TrainingEngine {
+export class WasmHsmEngine extends ResidentEngineBase<HsmEngineSpec, ResidentRows> implements TrainingEngine {
   private readonly m: number;
   private readonly dp: number;
   private readonly cp: number;
-  private readonly rule: UpdateRule;
-  private readonly mem: Resident;
   private readonly v: number;
   private readonly b: number;
   private readonly state: number[];
@@ -50,25 +42,22 @@ export class WasmHsmEngine implements TrainingEngine {
   private readonly s: number;
   private readonly p: number;
   private readonly logp: number;
-  private readonly hyper: UpdateHyper;
   private touched = 0;
   private prevTouched = -1;
-  private readonly slots = new Map<Slot, ResidentRows>();
-  private disposed = false;
 
-  constructor(private readonly kernels: Kernels, readonly spec: HsmEngineSpec) {
+  constructor(kernels: Kernels, spec: HsmEngineSpec) {
     checkHsmSpec(spec);
+    super(kernels, spec);
     const hsm = spec.tree;
-    const { d, c, batchSize } = spec, m = c - 1, mem = (this.mem = new Resident(kernels.heap));
+    const { d, c, batchSize } = spec, m = c - 1, mem = this.mem;
     this.m = m;
     this.dp = padCols(d);
     this.cp = padCols(c);
-    this.rule = spec.rule as UpdateRule;
     const dp = this.dp, capacity = Math.min(m, batchSize * maxPathNodes(hsm));
     this.v = mem.zeroed(m * dp * 4);
     this.b = mem.zeroed(m * 4);
-    this.state = STATE_FIELDS[this.rule].map(() => mem.zeroed(m * dp * 4));
-    this.bState = STATE_FIELDS[this.rule].map(() => mem.zeroed(m * 4));
+    this.state = this.newState(m * dp);
+    this.bState = this.newState(m);
     this.tree = { children: mem.upload(hsm.children), pathStart: mem.upload(hsm.pathStart),
       pathNode: mem.upload(hsm.pathNode), pathBit: mem.upload(hsm.pathBit) };
     this.mark = mem.zeroed(m * 4);
@@ -78,44 +67,18 @@ export class WasmHsmEngine implements TrainingEngine {
     this.gb = mem.zeroed(capacity * 4);
     this.prevV = mem.zeroed(capacity * dp * 4);
     this.prevB = mem.zeroed(capacity * 4);
-    this.cw = spec.classWeight ? mem.upload(spec.classWeight) : 0;
+    this.cw = this.uploadClassWeight();
     this.s = mem.zeroed(batchSize * m * 4);
     this.p = mem.zeroed(batchSize * this.cp * 4);
     this.logp = mem.zeroed(m * 8);
-    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
-  }
-
-  private get k() {
-    return this.kernels.exports;
-  }
-
-  private get heap() {
-    return this.kernels.heap;
   }
 
   load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
     if ("format" in X) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
     if (!(targets instanceof Int32Array)) throw new TypeError("hierarchical softmax takes Int32Array labels");
     this.unload(slot);
-    const n = X.rows, mem = this.mem, identity = mem.identity(n);
-    this.slots.set(slot, { n, x: mem.upload(X.data), labels: mem.upload(targets), identity,
-      order: slot === "train" ? mem.identity(n) : identity });
-  }
-
-  unload(slot: Slot): void {
-    const data = this.slots.get(slot);
-    if (!data) return;
-    this.slots.delete(slot);
-    for (const ptr of new Set([data.x, data.labels, data.order, data.identity])) this.mem.free(ptr);
-  }
-
-  rows(slot: Slot): number {
-    return this.slots.get(slot)?.n ?? 0;
-  }
-
-  shuffle(rng: Rng): void {
-    const data = this.data("train");
-    rng.shuffle(this.heap.u32(data.order, data.n));
+    const x = this.mem.upload(X.data), labels = this.mem.upload(targets);
+    this.hold(slot, X.rows, { x, labels }, [x, labels]);
   }
 
   gradient(start: number, count: number): number {
@@ -130,10 +93,7 @@ export class WasmHsmEngine implements TrainingEngine {
   }
 
   update(learningRate: number, momentum: number): void {
-    const k = this.k, h = this.hyper, touched = this.touched, rows = this.rowsBuf, dp = this.dp;
-    h.learningRate = learningRate;
-    h.momentum = momentum;
-    h.t += 1;
+    const k = this.k, h = this.nextUpdate(learningRate, momentum), touched = this.touched, rows = this.rowsBuf, dp = this.dp;
     k.gatherRows(touched, dp, rows, this.v, this.prevV);
     k.gatherRows(touched, 1, rows, this.b, this.prevB);
     k.copy(this.prevRows, rows, touched * 4);
@@ -187,24 +147,5 @@ export class WasmHsmEngine implements TrainingEngine {
     for (let j = 0; j < m; j++) for (let k = 0; k < d; k++) V[j * dp + k] = W.data[k * m + j]!;
     this.heap.f32(this.b, m).set(b);
     this.prevTouched = -1;
-  }
-
-  resetState(): void {
-    for (const ptr of this.state) this.heap.f32(ptr, this.m * this.dp).fill(0);
-    for (const ptr of this.bState) this.heap.f32(ptr, this.m).fill(0);
-    this.hyper.t = 0;
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.slots.clear();
-    this.mem.dispose();
-  }
-
-  private data(slot: Slot): ResidentRows {
-    const data = this.slots.get(slot);
-    if (!data) throw new Error(`the engine holds no ${slot} data`);
-    return data;
   }
 }

@@ -7,31 +7,23 @@
  * Layout: W (d×cp), b (cp) and each optimizer state array of W (d×cp) and of b (cp); the compact gradient G
  * (touched×cp) in the order of `touchedRows`; `last` (d i32): the step each row is current to (sgd + penalty).
  */
-import type { Matrix, UpdateRule } from "../types.js";
-import type { UpdateHyper } from "../backend/ops.js";
+import type { Matrix } from "../types.js";
 import type { Kernels } from "../wasm/loader.js";
-import type { Rng } from "../data/rng.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
 import type { CsrMatrix } from "./csr.js";
-import { STATE_FIELDS } from "../backend/optimizer.js";
 import { updateKernel } from "../backend/wasm-ops.js";
 import { lossKernel } from "../train/wasm-engine.js";
+import { ResidentEngineBase } from "../train/engine-common.js";
 import { HIT_RULES, type HitRule } from "../reference/metrics.js";
 import { padCols, readMatrix, writeMatrix } from "../wasm/scope.js";
 import { updateRowsKernel } from "./ops.js";
 import { catchesUp, checkSparseSpec, decayOf, maxTouched } from "./lazy.js";
-import { Resident } from "./resident.js";
 
 interface ResidentCsr {
-  n: number;
   indptr: number;
   indices: number;
   values: number;
   targets: number;
-  /** The epoch order (train) or 0, 1, …, n−1. */
-  order: number;
-  identity: number;
-  ptrs: number[];
 }
 
 /** Buffers sized by the most rows a batch can touch. */
@@ -43,9 +35,8 @@ interface TouchBuffers {
   prevW: number;
 }
 
-export class WasmSparseEngine implements TrainingEngine {
+export class WasmSparseEngine extends ResidentEngineBase<EngineSpec, ResidentCsr> implements TrainingEngine {
   private readonly cp: number;
-  private readonly rule: UpdateRule;
   private readonly w: number;
   private readonly b: number;
   private readonly state: number[];
@@ -57,7 +48,6 @@ export class WasmSparseEngine implements TrainingEngine {
   private readonly cw: number;
   private readonly s: number;
   private readonly ds: number;
-  private readonly hyper: UpdateHyper;
   private readonly lazy: boolean;
   private readonly lossSum: (count: number, targets: number, idx: number) => number;
   private touch: TouchBuffers = { capacity: 0, rows: 0, prevRows: 0, g: 0, prevW: 0 };
@@ -68,40 +58,26 @@ export class WasmSparseEngine implements TrainingEngine {
   private steps = 0;
   /** The learning rate of the steps since the last flush. */
   private clockRate = 0;
-  private readonly slots = new Map<Slot, ResidentCsr>();
-  private readonly mem: Resident;
-  private disposed = false;
 
-  constructor(private readonly kernels: Kernels, readonly spec: EngineSpec) {
+  constructor(kernels: Kernels, spec: EngineSpec) {
     checkSparseSpec(spec);
-    this.mem = new Resident(kernels.heap);
+    super(kernels, spec);
     const { d, c, batchSize } = spec;
-    this.rule = spec.rule as UpdateRule;
     this.cp = padCols(c);
     const cp = this.cp;
     this.w = this.zeroed(d * cp * 4);
     this.b = this.zeroed(cp * 4);
-    this.state = STATE_FIELDS[this.rule].map(() => this.zeroed(d * cp * 4));
-    this.bState = STATE_FIELDS[this.rule].map(() => this.zeroed(cp * 4));
+    this.state = this.newState(d * cp);
+    this.bState = this.newState(cp);
     this.gb = this.zeroed(cp * 4);
     this.prevB = this.zeroed(cp * 4);
     this.mark = this.zeroed(d * 4);
     this.lazy = catchesUp(spec);
     this.last = this.lazy ? this.zeroed(d * 4) : 0;
-    this.cw = spec.classWeight ? this.zeroed(c * 4) : 0;
-    if (spec.classWeight) this.heap.f32(this.cw, c).set(spec.classWeight);
+    this.cw = this.uploadClassWeight();
     this.s = this.zeroed(batchSize * cp * 4);
     this.ds = this.zeroed(batchSize * cp * 4);
-    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
     this.lossSum = lossKernel(kernels.exports, spec, cp, this.s, this.ds, this.cw);
-  }
-
-  private get k() {
-    return this.kernels.exports;
-  }
-
-  private get heap() {
-    return this.kernels.heap;
   }
 
   private zeroed(bytes: number): number {
@@ -111,12 +87,9 @@ export class WasmSparseEngine implements TrainingEngine {
   load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
     if (!("format" in X)) throw new TypeError("the sparse engine takes CsrMatrix data");
     this.unload(slot);
-    const n = X.rows;
     const m = this.mem, t = m.upload(targets instanceof Int32Array ? targets : targets.data);
     const indptr = m.upload(X.indptr), indices = m.upload(X.indices), values = m.upload(X.values);
-    const identity = m.identity(n), order = slot === "train" ? m.identity(n) : identity;
-    this.slots.set(slot, { n, indptr, indices, values, targets: t, order, identity,
-      ptrs: [t, indptr, indices, values, identity, order] });
+    this.hold(slot, X.rows, { indptr, indices, values, targets: t }, [t, indptr, indices, values]);
     if (slot === "train") this.reserve(maxTouched(X.indptr, X.cols, this.spec.batchSize));
   }
 
@@ -128,22 +101,6 @@ export class WasmSparseEngine implements TrainingEngine {
     this.touch = { capacity, rows: this.zeroed(capacity * 4), prevRows: this.zeroed(capacity * 4),
       g: this.zeroed(capacity * cp * 4), prevW: this.zeroed(capacity * cp * 4) };
     this.prevTouched = -1;
-  }
-
-  unload(slot: Slot): void {
-    const data = this.slots.get(slot);
-    if (!data) return;
-    this.slots.delete(slot);
-    for (const ptr of new Set(data.ptrs)) this.mem.free(ptr);
-  }
-
-  rows(slot: Slot): number {
-    return this.slots.get(slot)?.n ?? 0;
-  }
-
-  shuffle(rng: Rng): void {
-    const data = this.data("train");
-    rng.shuffle(this.heap.u32(data.order, data.n));
   }
 
   gradient(start: number, count: number): number {
@@ -167,15 +124,13 @@ export class WasmSparseEngine implements TrainingEngine {
   }
 
   update(learningRate: number, momentum: number): void {
-    const k = this.k, cp = this.cp, h = this.hyper, { rows, prevRows, g, prevW } = this.touch, touched = this.touched;
+    const k = this.k, cp = this.cp, { rows, prevRows, g, prevW } = this.touch, touched = this.touched;
     if (this.lazy && learningRate !== this.clockRate) {
       decayOf(learningRate, this.spec.l2); // throws before anything changes
       this.flush();
       this.clockRate = learningRate;
     }
-    h.learningRate = learningRate;
-    h.momentum = momentum;
-    h.t += 1;
+    const h = this.nextUpdate(learningRate, momentum);
     k.gatherRows(touched, cp, rows, this.w, prevW);
     k.copy(prevRows, rows, touched * 4);
     k.copy(this.prevB, this.b, cp * 4);
@@ -234,26 +189,6 @@ export class WasmSparseEngine implements TrainingEngine {
     writeMatrix(this.heap, this.b, { rows: 1, cols: b.length, data: b }, this.cp);
     if (this.lazy) this.heap.i32(this.last, this.spec.d).fill(this.steps);
     this.prevTouched = -1;
-  }
-
-  resetState(): void {
-    const { d } = this.spec;
-    for (const ptr of this.state) this.heap.f32(ptr, d * this.cp).fill(0);
-    for (const ptr of this.bState) this.heap.f32(ptr, this.cp).fill(0);
-    this.hyper.t = 0;
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.slots.clear();
-    this.mem.dispose();
-  }
-
-  private data(slot: Slot): ResidentCsr {
-    const data = this.slots.get(slot);
-    if (!data) throw new Error(`the engine holds no ${slot} data`);
-    return data;
   }
 
   /** Brings the listed rows (every row when rows is 0) up to the current step. */

@@ -95,6 +95,11 @@ export class ThreadedEngine extends WasmEngine {
   private readonly memory: WasmMemory;
   /** The partial-gradient blocks of row chunks 1..size−1 (step.ts). */
   private readonly partials: number[];
+  /**
+   * Threads of the last `gradient`, which the `update` after it follows: one choice per step, so that the
+   * workers are busy for both or idle for both (a worker that went to sleep in between would slow the other).
+   */
+  private stepThreads = 1;
 
   constructor(kernels: Kernels, spec: EngineSpec, pool: ThreadPool) {
     super(kernels, spec);
@@ -113,8 +118,12 @@ export class ThreadedEngine extends WasmEngine {
 
   override gradient(start: number, count: number, seed: number): number {
     const { d, cp } = this.layout;
-    if (count * d * cp < MIN_GEMM_WORK) return super.gradient(start, count, seed);
+    if (count * d * cp < MIN_GEMM_WORK) {
+      this.stepThreads = 1;
+      return super.gradient(start, count, seed);
+    }
     return this.tuner.timed(`gradient/${count}`, (threads) => {
+      this.stepThreads = threads;
       const train = this.batch(start, count, seed);
       return this.step.gradient({
         n: count, x: this.batchFrom, xStride: d * 4, rows: this.batchRows,
@@ -144,15 +153,13 @@ export class ThreadedEngine extends WasmEngine {
 
   override update(learningRate: number, momentum: number): void {
     const { d, cp } = this.layout, rule = this.spec.rule;
-    if ((d + 1) * cp < MIN_UPDATE_WORK || rule === "random-search") return super.update(learningRate, momentum);
-    this.tuner.timed("update", (threads) => {
-      if (threads === 1) return super.update(learningRate, momentum);
-      const h = this.hyper;
-      h.learningRate = learningRate;
-      h.momentum = momentum;
-      h.t += 1;
-      this.hasPrev = true;
-      this.step.update(rule, this.state, this.prev, h, threads);
-    });
+    const threads = (d + 1) * cp < MIN_UPDATE_WORK ? 1 : this.stepThreads;
+    if (threads === 1 || rule === "random-search") return super.update(learningRate, momentum);
+    const h = this.hyper;
+    h.learningRate = learningRate;
+    h.momentum = momentum;
+    h.t += 1;
+    this.hasPrev = true;
+    this.step.update(rule, this.state, this.prev, h, threads);
   }
 }

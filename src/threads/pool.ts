@@ -49,10 +49,13 @@ const LAYOUT = {
   message: 16 + MAX_CALLS * RECORD_F64 * 8,
   recordSize: RECORD_F64,
   messageChars: MESSAGE_CHARS,
-  // Milliseconds a thread polls before it sleeps: the next phase of a step usually starts within microseconds,
-  // and a futex wake costs tens of them (hundreds on a loaded machine).
+  // Milliseconds a worker polls for the next job before it sleeps: jobs come microseconds apart within a step,
+  // and waking a sleeping thread costs tens of µs. Not longer: V8's own background threads (GC, the optimizing
+  // compiler that tiers the kernels up) need a core too, and a spinning worker on a 2-core machine starves them.
   spinMs: 0.05,
 };
+/** Milliseconds the caller polls for a worker's `done` before it sleeps: the threads' shares are equal. */
+const JOIN_SPIN_MS = 0.05;
 const SLOT_BYTES = Math.ceil((LAYOUT.message + MESSAGE_CHARS * 2) / 64) * 64;
 const slotOf = (t: number): number => 64 + (t - 1) * SLOT_BYTES;
 
@@ -171,7 +174,7 @@ export class ThreadPool {
 
   /** Waits until ctl[index] === value or the deadline passes; false on timeout. */
   private await(ctl: Int32Array, index: number, value: number, deadline: number): boolean {
-    const spinUntil = performance.now() + LAYOUT.spinMs;
+    const spinUntil = performance.now() + JOIN_SPIN_MS;
     for (;;) {
       const seen = Atomics.load(ctl, index);
       if (seen === value) return true;

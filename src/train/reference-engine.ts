@@ -4,58 +4,39 @@
  * The parameters are one (d+1)×c block, W then b, as in the WASM engine (without the pad lanes).
  */
 import type { Matrix } from "../types.js";
-import type { UpdateHyper } from "../backend/ops.js";
-import type { Rng } from "../data/rng.js";
-import { LABEL_LOSSES } from "../types.js";
-import { STATE_FIELDS } from "../backend/optimizer.js";
-import { ReferenceOps } from "../backend/reference-ops.js";
-import type { LabelKernel, TargetKernel } from "../backend/ops.js";
 import * as train from "../reference/train.js";
 import { countHits, type HitRule } from "../reference/metrics.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
+import {
+  gatherRows, gatherTargets, range, ReferenceEngineBase, referenceLoss, type ReferenceSlot,
+} from "./engine-common.js";
 
-interface Data {
+interface Data extends ReferenceSlot {
   X: Matrix;
   targets: EngineTargets;
-  order: Uint32Array;
 }
 
-export class ReferenceEngine implements TrainingEngine {
-  private readonly ops = new ReferenceOps();
+export class ReferenceEngine extends ReferenceEngineBase<EngineSpec, Data> implements TrainingEngine {
   private params: Float32Array;
   private prev: Float32Array | null = null;
   private grad: Float32Array;
   private readonly state: Float32Array[];
-  private readonly hyper: UpdateHyper;
-  private readonly slots = new Map<Slot, Data>();
   /** The scores and targets of the last `gradient` batch, for `hits`. */
   private last: { S: Matrix; targets: EngineTargets } | null = null;
 
-  constructor(readonly spec: EngineSpec) {
+  constructor(spec: EngineSpec) {
+    super(spec);
     const len = (spec.d + 1) * spec.c;
     this.params = new Float32Array(len);
     this.grad = new Float32Array(len);
-    this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(() => new Float32Array(len));
-    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
+    this.state = this.newState(len);
   }
 
   load(slot: Slot, X: Matrix, targets: EngineTargets): void {
     const copy = (M: Matrix): Matrix => ({ rows: M.rows, cols: M.cols, data: M.data.slice() });
     this.slots.set(slot, {
-      X: copy(X), targets: targets instanceof Int32Array ? targets.slice() : copy(targets), order: range(0, X.rows),
+      n: X.rows, X: copy(X), targets: targets instanceof Int32Array ? targets.slice() : copy(targets), order: range(0, X.rows),
     });
-  }
-
-  unload(slot: Slot): void {
-    this.slots.delete(slot);
-  }
-
-  rows(slot: Slot): number {
-    return this.slots.get(slot)?.X.rows ?? 0;
-  }
-
-  shuffle(rng: Rng): void {
-    rng.shuffle(this.data("train").order);
   }
 
   gradient(start: number, count: number, seed: number): number {
@@ -73,10 +54,9 @@ export class ReferenceEngine implements TrainingEngine {
   }
 
   update(learningRate: number, momentum: number): void {
-    Object.assign(this.hyper, { learningRate, momentum, t: this.hyper.t + 1 });
+    const h = this.nextUpdate(learningRate, momentum);
     this.prev = this.params.slice();
-    this.ops.update(this.spec.rule as Exclude<EngineSpec["rule"], "random-search">, this.params, this.grad, this.state,
-      this.hyper);
+    this.ops.update(this.rule, this.params, this.grad, this.state, h);
   }
 
   search(start: number, count: number, sigma: number, seed: number): number {
@@ -123,21 +103,6 @@ export class ReferenceEngine implements TrainingEngine {
     this.prev = null;
   }
 
-  resetState(): void {
-    for (const s of this.state) s.fill(0);
-    this.hyper.t = 0;
-  }
-
-  dispose(): void {
-    this.slots.clear();
-  }
-
-  private data(slot: Slot): Data {
-    const data = this.slots.get(slot);
-    if (!data) throw new Error(`the engine holds no ${slot} data`);
-    return data;
-  }
-
   private W(P: Float32Array): Matrix {
     return { rows: this.spec.d, cols: this.spec.c, data: P.subarray(0, this.spec.d * this.spec.c) };
   }
@@ -154,9 +119,7 @@ export class ReferenceEngine implements TrainingEngine {
   }
 
   private loss(S: Matrix, targets: EngineTargets) {
-    const { loss, delta, classWeight } = this.spec;
-    if (LABEL_LOSSES.includes(loss)) return this.ops.labelLoss(loss as LabelKernel, S, targets as Int32Array, delta, classWeight);
-    return this.ops.targetLoss(loss as TargetKernel, S, targets as Matrix);
+    return referenceLoss(this.ops, this.spec, S, targets);
   }
 
   /** λ₂·ΣW² + λ₁·Σ|W|, adding the penalties' gradient into the gradient. */
@@ -164,17 +127,4 @@ export class ReferenceEngine implements TrainingEngine {
     const { l2, l1 } = this.spec, W = this.W(P).data, dW = this.grad.subarray(0, W.length);
     return (l2 > 0 ? this.ops.penalty("l2", W, l2, dW) : 0) + (l1 > 0 ? this.ops.penalty("l1", W, l1, dW) : 0);
   }
-}
-
-const range = (first: number, count: number): Uint32Array => Uint32Array.from({ length: count }, (_, i) => first + i);
-
-function gatherRows(X: Matrix, rows: ArrayLike<number>): Matrix {
-  const d = X.cols, out = new Float32Array(rows.length * d);
-  for (let i = 0; i < rows.length; i++) out.set(X.data.subarray(rows[i]! * d, (rows[i]! + 1) * d), i * d);
-  return { rows: rows.length, cols: d, data: out };
-}
-
-function gatherTargets(targets: EngineTargets, rows: ArrayLike<number>): EngineTargets {
-  if (targets instanceof Int32Array) return Int32Array.from(rows, (r) => targets[r]!);
-  return gatherRows(targets, rows);
 }

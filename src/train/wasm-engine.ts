@@ -7,28 +7,24 @@
  * the pad lanes stay zero (assembly/README.md). The gradient and each state array have the same layout.
  */
 import { LOSSES, type Matrix } from "../types.js";
-import type { UpdateHyper } from "../backend/ops.js";
 import type { Kernels } from "../wasm/loader.js";
 import type { KernelExports } from "../wasm/abi.js";
-import type { Rng } from "../data/rng.js";
-import { STATE_FIELDS } from "../backend/optimizer.js";
 import { updateKernel } from "../backend/wasm-ops.js";
 import { padCols, readMatrix, writeMatrix } from "../wasm/scope.js";
 import { dropoutScale, dropoutThreshold } from "../reference/train.js";
 import { HIT_RULES, type HitRule } from "../reference/metrics.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
+import { ResidentEngineBase, type ResidentSlot } from "./engine-common.js";
 
-export interface ResidentData {
-  n: number;
+interface DenseRows {
   x: number;
   /** Labels (i32) or the n×c target matrix. */
   targets: number;
-  /** The epoch order (train) or 0, 1, …, n−1 (both slots: evaluation reads rows in order). */
-  order: number;
-  identity: number;
 }
 
-export class WasmEngine implements TrainingEngine {
+export type ResidentData = DenseRows & ResidentSlot;
+
+export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implements TrainingEngine {
   private readonly cp: number;
   /** Bytes of W; b starts there. */
   private readonly wBytes: number;
@@ -44,7 +40,6 @@ export class WasmEngine implements TrainingEngine {
   protected readonly ds: number;
   private readonly batchX: number;
   private readonly batchIdentity: number;
-  protected readonly hyper: UpdateHyper;
   /** Σ w_i·L_i of `count` rows of scores in s against the targets picked by idx; writes ds. */
   private readonly lossSum: (count: number, targets: number, idx: number) => number;
   /** The loss's id for fusedStep: its index in LOSSES. */
@@ -52,92 +47,33 @@ export class WasmEngine implements TrainingEngine {
   /** Where the current batch's rows are read: X through the epoch order, or the dropout copy through 0..count−1. */
   protected batchFrom = 0;
   protected batchRows = 0;
-  private readonly slots = new Map<Slot, ResidentData>();
-  private readonly owned: number[] = [];
   protected hasPrev = false;
-  private disposed = false;
 
-  constructor(private readonly kernels: Kernels, readonly spec: EngineSpec) {
-    const { d, c, batchSize } = spec;
-    this.cp = padCols(c);
+  constructor(kernels: Kernels, spec: EngineSpec) {
+    super(kernels, spec);
+    const { d, batchSize } = spec;
+    this.cp = padCols(spec.c);
     this.wBytes = d * this.cp * 4;
     this.len = (d + 1) * this.cp;
-    const block = (): number => this.zeroed(this.len * 4);
+    const mem = this.mem, block = (): number => mem.zeroed(this.len * 4);
     this.params = block();
     this.prev = block();
     this.grad = block();
     this.trial = spec.rule === "random-search" ? block() : 0;
-    this.state = spec.rule === "random-search" ? [] : STATE_FIELDS[spec.rule].map(block);
-    this.cw = spec.classWeight ? this.zeroed(c * 4) : 0;
-    if (spec.classWeight) this.heap.f32(this.cw, c).set(spec.classWeight);
-    this.s = this.zeroed(batchSize * this.cp * 4);
-    this.ds = this.zeroed(batchSize * this.cp * 4);
-    this.batchX = spec.inputDropout > 0 ? this.zeroed(batchSize * d * 4) : 0;
-    this.batchIdentity = spec.inputDropout > 0 ? this.identity(batchSize) : 0;
-    this.hyper = { ...spec.hyper, learningRate: 0, momentum: 0, t: 0 };
+    this.state = this.newState(this.len);
+    this.cw = this.uploadClassWeight();
+    this.s = mem.zeroed(batchSize * this.cp * 4);
+    this.ds = mem.zeroed(batchSize * this.cp * 4);
+    this.batchX = spec.inputDropout > 0 ? mem.zeroed(batchSize * d * 4) : 0;
+    this.batchIdentity = spec.inputDropout > 0 ? mem.identity(batchSize) : 0;
     this.lossSum = lossKernel(kernels.exports, spec, this.cp, this.s, this.ds, this.cw);
     this.lossId = LOSSES.indexOf(spec.loss);
   }
 
-  private get k() {
-    return this.kernels.exports;
-  }
-
-  private get heap() {
-    return this.kernels.heap;
-  }
-
-  private alloc(bytes: number): number {
-    const ptr = this.heap.alloc(bytes);
-    this.owned.push(ptr);
-    return ptr;
-  }
-
-  private zeroed(bytes: number): number {
-    const ptr = this.alloc(bytes);
-    this.heap.bytes(ptr, bytes).fill(0);
-    return ptr;
-  }
-
-  private identity(n: number): number {
-    const ptr = this.alloc(n * 4);
-    const view = this.heap.u32(ptr, n);
-    for (let i = 0; i < n; i++) view[i] = i;
-    return ptr;
-  }
-
-  private free(ptr: number): void {
-    this.owned.splice(this.owned.indexOf(ptr), 1);
-    this.heap.release(ptr);
-  }
-
   load(slot: Slot, X: Matrix, targets: EngineTargets): void {
     this.unload(slot);
-    const n = X.rows;
-    const x = this.alloc(X.data.length * 4);
-    this.heap.f32(x, X.data.length).set(X.data);
-    const t = this.alloc(targets instanceof Int32Array ? n * 4 : targets.data.length * 4);
-    if (targets instanceof Int32Array) this.heap.i32(t, n).set(targets);
-    else this.heap.f32(t, targets.data.length).set(targets.data);
-    const identity = this.identity(n);
-    const order = slot === "train" ? this.identity(n) : identity;
-    this.slots.set(slot, { n, x, targets: t, order, identity });
-  }
-
-  unload(slot: Slot): void {
-    const data = this.slots.get(slot);
-    if (!data) return;
-    this.slots.delete(slot);
-    for (const ptr of new Set([data.x, data.targets, data.order, data.identity])) this.free(ptr);
-  }
-
-  rows(slot: Slot): number {
-    return this.slots.get(slot)?.n ?? 0;
-  }
-
-  shuffle(rng: Rng): void {
-    const data = this.data("train");
-    rng.shuffle(this.heap.u32(data.order, data.n));
+    const x = this.mem.upload(X.data), t = this.mem.upload(targets instanceof Int32Array ? targets : targets.data);
+    this.hold(slot, X.rows, { x, targets: t }, [x, t]);
   }
 
   gradient(start: number, count: number, seed: number): number {
@@ -156,13 +92,10 @@ export class WasmEngine implements TrainingEngine {
   }
 
   update(learningRate: number, momentum: number): void {
-    const h = this.hyper;
-    h.learningRate = learningRate;
-    h.momentum = momentum;
-    h.t += 1;
+    const h = this.nextUpdate(learningRate, momentum);
     this.k.copy(this.prev, this.params, this.len * 4);
     this.hasPrev = true;
-    updateKernel(this.k, this.spec.rule as Exclude<EngineSpec["rule"], "random-search">, this.len, this.params,
+    updateKernel(this.k, this.rule, this.len, this.params,
       this.grad, this.state[0] ?? 0, this.state[1] ?? 0, h);
   }
 
@@ -206,25 +139,6 @@ export class WasmEngine implements TrainingEngine {
     writeMatrix(this.heap, this.params, W, this.cp);
     writeMatrix(this.heap, this.params + this.wBytes, { rows: 1, cols: b.length, data: b }, this.cp);
     this.hasPrev = false;
-  }
-
-  resetState(): void {
-    for (const ptr of this.state) this.heap.f32(ptr, this.len).fill(0);
-    this.hyper.t = 0;
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.slots.clear();
-    for (const ptr of this.owned) this.heap.release(ptr);
-    this.owned.length = 0;
-  }
-
-  protected data(slot: Slot): ResidentData {
-    const data = this.slots.get(slot);
-    if (!data) throw new Error(`the engine holds no ${slot} data`);
-    return data;
   }
 
   /** Points batchFrom/batchRows at the batch's rows (making the dropout copy if there is dropout). */
