@@ -7,7 +7,7 @@
  *   rule (w and the rule's state after a few steps), with the foundation's tolerances.
  */
 import {
-  init, LABEL_LOSSES, LOSSES, numericalGradient, relError, sanityCheck, supportedSimd, UPDATE_RULES,
+  init, LOSSES, numericalGradient, relError, sanityCheck, supportedSimd, UPDATE_RULES,
   type Backend, type LossKind, type Matrix, type OptimizerState,
 } from "../index.js";
 import { Rng } from "../data/rng.js";
