@@ -7,6 +7,7 @@ import type { Matrix } from "../types.js";
 import { Backend } from "../backend/backend.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
 import { init } from "../init.js";
+import { threadsOption } from "../threads/setup.js";
 import { Rng } from "../data/rng.js";
 import {
   createEngine, type EngineSpec, type EngineTargets, type HsmEngineSpec, type ModelLoss, type ScoreVisitor, type TrainingEngine,
@@ -143,6 +144,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   /** The options as given (minus the backend), for toJSON. */
   private readonly given: Record<string, unknown>;
   private backendName: "wasm" | "reference" = "wasm";
+  private readonly threads: "auto" | number | undefined;
   private backendValue: Backend | null = null;
   private ownsBackend = false;
   private engine: TrainingEngine | null = null;
@@ -169,6 +171,10 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     this.given = plain(rest) as Record<string, unknown>;
     if (backend instanceof Backend) this.backendValue = backend;
     else this.backendName = backend ?? "wasm";
+    this.threads = threadsOption(opts.threads);
+    if (this.threads !== undefined && backend instanceof Backend) {
+      throw new RangeError("threads: the Backend given as `backend` already has its threads (init({ threads }))");
+    }
   }
 
   /**
@@ -196,7 +202,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     // A borrowed backend disposed under the model: its engine must not go on training on released memory.
     if (this.backendValue?.isDisposed) throw new Error(`the backend of this ${this.modelName} has been disposed`);
     if (!this.backendValue) {
-      this.backendValue = await init({ backend: this.backendName });
+      this.backendValue = await init({ backend: this.backendName, threads: this.threads });
       this.ownsBackend = true;
     }
     return this;

@@ -57,6 +57,11 @@ export interface LinearModelOptions<L extends ModelLoss> {
   delta?: number;
   /** Default 'wasm'. */
   backend?: BackendOption;
+  /**
+   * Threads of a fit on the backend the model loads (a name): a count or 'auto', as `init({ threads })`.
+   * Default 1. A Backend you pass has the threads its `init` gave it.
+   */
+  threads?: "auto" | number;
 }
 
 /** The options after validation, with every default filled in. */
@@ -107,7 +112,7 @@ export function knownKeys(name: string, value: Record<string, unknown>, keys: re
 }
 
 export const MODEL_KEYS = ["loss", "optimizer", "l2", "l1", "maxNorm", "inputDropout", "batchSize", "epochs", "init",
-  "seed", "delta", "backend"];
+  "seed", "delta", "backend", "threads"];
 
 export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<L>, losses: readonly L[],
                                                    defaultLoss: L): Resolved<L> {

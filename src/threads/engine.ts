@@ -8,7 +8,6 @@
  */
 import type { Kernels } from "../wasm/loader.js";
 import type { EngineSpec, ScoreVisitor, Slot } from "../train/engine.js";
-import type { WasmMemory } from "../wasm/memory.js";
 import { WasmEngine } from "../train/wasm-engine.js";
 import { padCols } from "../wasm/scope.js";
 import type { ThreadPool } from "./pool.js";
@@ -16,30 +15,45 @@ import { ThreadedStep, type StepLayout } from "./step.js";
 
 /**
  * Least work for which a fork-join may pay (one costs a few µs on an idle machine, far more on a loaded one):
- * multiply-adds of the GEMMs (rows·d·cp) for `gradient`, parameters for `update`. Above it, the tuner decides.
+ * multiply-adds of the GEMMs (rows·d·cp) for `gradient` and `evaluate`, above which the tuner decides; and
+ * parameters for `update`, above which it follows the thread count of the step's `gradient`.
  */
 export const MIN_GEMM_WORK = 1 << 17;
 export const MIN_UPDATE_WORK = 1 << 15;
 
 /**
  * Calls between two tries of the choice that currently loses: FIRST_RETRY after the best choice changed, then
- * twice as many each time the try confirms it, up to MAX_RETRY. A burst of load that makes the pool look slow
- * for a few calls therefore costs a few calls on one thread, not a whole epoch.
+ * twice as many each time the try confirms it, up to MAX_RETRY. A choice that the machine's load made lose
+ * is therefore back at most MAX_RETRY calls after the load is gone, and a try costs under 2% of the calls.
  */
 const FIRST_RETRY = 8, MAX_RETRY = 64;
 /**
- * Timings kept per choice. The choices compare by their fastest recent call: noise (a GC, a preemption) only
- * ever slows a call down, and a choice that got slower for good shows it within KEEP calls once picked.
+ * The choices compare by their fastest call among the last WINDOW calls of the kind (else by their latest):
+ * noise (a preemption, another process's burst) only ever slows calls down, so a burst shorter than WINDOW
+ * calls moves nothing, while a choice that got slower for good shows it within WINDOW calls.
  */
-const KEEP = 3;
+const WINDOW = 16;
+/** Calls that try each choice in turn before the first pick. */
+const WARMUP = 6;
+
+interface Sample {
+  call: number;
+  ms: number;
+}
 
 /** The timings of one kind of call: [the caller alone, the whole pool], and when to try the loser again. */
 interface Arms {
-  ms: [number[], number[]];
+  samples: [Sample[], Sample[]];
   calls: number;
   best: number;
   interval: number;
   retryIn: number;
+}
+
+/** A choice's time: its fastest call among the last WINDOW calls of the kind, else its latest call. */
+function estimate(arms: Arms, choice: 0 | 1): number {
+  const samples = arms.samples[choice], recent = samples.filter((x) => x.call >= arms.calls - WINDOW);
+  return recent.length > 0 ? Math.min(...recent.map((x) => x.ms)) : samples[samples.length - 1]!.ms;
 }
 
 /**
@@ -55,8 +69,8 @@ export class ThreadTuner {
   /** Threads for the next call of kind `key`. */
   pick(key: string): number {
     const arms = this.arms.get(key);
-    if (!arms || arms.calls < 2 * KEEP) return (arms?.calls ?? 0) % 2 === 0 ? this.size : 1;
-    const best = Math.min(...arms.ms[1]) < Math.min(...arms.ms[0]) ? 1 : 0;
+    if (!arms || arms.calls < WARMUP) return (arms?.calls ?? 0) % 2 === 0 ? this.size : 1;
+    const best = estimate(arms, 1) < estimate(arms, 0) ? 1 : 0;
     if (best !== arms.best) {
       arms.best = best;
       arms.interval = arms.retryIn = FIRST_RETRY;
@@ -69,9 +83,14 @@ export class ThreadTuner {
     return choice === 1 ? this.size : 1;
   }
 
-  /** Runs `body` on the thread count picked for `key`, and records how long it took. */
-  timed<T>(key: string, body: (threads: number) => T): T {
-    const threads = this.pick(key), started = performance.now();
+  /**
+   * Runs `body` on the thread count picked for `key`, and records how long it took; `ready(threads)` runs first,
+   * untimed.
+   */
+  timed<T>(key: string, body: (threads: number) => T, ready?: (threads: number) => void): T {
+    const threads = this.pick(key);
+    ready?.(threads);
+    const started = performance.now();
     const result = body(threads);
     this.record(key, threads, performance.now() - started);
     return result;
@@ -80,10 +99,10 @@ export class ThreadTuner {
   /** Records how long a call of kind `key` took on `threads` threads. */
   record(key: string, threads: number, ms: number): void {
     let arms = this.arms.get(key);
-    if (!arms) this.arms.set(key, (arms = { ms: [[], []], calls: 0, best: -1, interval: 0, retryIn: 0 }));
-    const kept = arms.ms[threads === 1 ? 0 : 1];
-    kept.push(ms);
-    if (kept.length > KEEP) kept.shift();
+    if (!arms) this.arms.set(key, (arms = { samples: [[], []], calls: 0, best: -1, interval: 0, retryIn: 0 }));
+    const kept = arms.samples[threads === 1 ? 0 : 1];
+    kept.push({ call: arms.calls, ms });
+    if (kept.length > WINDOW) kept.shift();
     arms.calls++;
   }
 }
@@ -92,20 +111,18 @@ export class ThreadedEngine extends WasmEngine {
   private readonly layout: StepLayout;
   private readonly step: ThreadedStep;
   private readonly tuner: ThreadTuner;
-  private readonly memory: WasmMemory;
-  /** The partial-gradient blocks of row chunks 1..size−1 (step.ts). */
+  /** The partial-gradient blocks of row chunks 1..size−1 (step.ts), freed with the engine's other blocks. */
   private readonly partials: number[];
   /**
-   * Threads of the last `gradient`, which the `update` after it follows: one choice per step, so that the
-   * workers are busy for both or idle for both (a worker that went to sleep in between would slow the other).
+   * Threads of the last `gradient` (or evaluation chunk). The `update` after a gradient follows it: one choice
+   * per step, so that the workers are busy for both or idle for both.
    */
   private stepThreads = 1;
 
-  constructor(kernels: Kernels, spec: EngineSpec, pool: ThreadPool) {
+  constructor(kernels: Kernels, spec: EngineSpec, private readonly pool: ThreadPool) {
     super(kernels, spec);
-    this.memory = kernels.heap;
     const { loss, d, c, delta, l2, l1 } = spec, engine = this, cp = padCols(c);
-    this.partials = Array.from({ length: pool.size - 1 }, () => this.memory.alloc((d + 1) * cp * 4));
+    this.partials = Array.from({ length: pool.size - 1 }, () => this.mem.zeroed((d + 1) * cp * 4));
     this.layout = {
       loss, d, c, cp, delta, cw: this.cw, l2, l1, grad: this.grad, s: this.s, ds: this.ds, partials: this.partials,
       get params() {
@@ -123,13 +140,12 @@ export class ThreadedEngine extends WasmEngine {
       return super.gradient(start, count, seed);
     }
     return this.tuner.timed(`gradient/${count}`, (threads) => {
-      this.stepThreads = threads;
       const train = this.batch(start, count, seed);
       return this.step.gradient({
         n: count, x: this.batchFrom, xStride: d * 4, rows: this.batchRows,
         targets: train.targets, targetRows: (train.order + start * 4) >>> 0,
       }, threads);
-    });
+    }, (threads) => this.ready(threads));
   }
 
   /** As the WASM engine's, with each chunk's scores and loss split over the rows when that pays. */
@@ -140,25 +156,26 @@ export class ThreadedEngine extends WasmEngine {
     for (let first = 0; first < data.n; first += chunk) {
       const count = Math.min(chunk, data.n - first), rows = data.identity + first * 4;
       const batch = { n: count, x: data.x, xStride: d * 4, rows, targets: data.targets, targetRows: rows };
-      sum += this.tuner.timed(`forward/${count}`, (threads) => this.step.forward(batch, threads));
-      visit(this.memory.f32(this.layout.s, count * cp), cp, first, count);
+      sum += this.tuner.timed(`forward/${count}`, (threads) => this.step.forward(batch, threads), (threads) => this.ready(threads));
+      visit(this.heap.f32(this.layout.s, count * cp), cp, first, count);
     }
     return sum / data.n + this.penalty(this.params);
   }
 
-  override dispose(): void {
-    for (const block of this.partials.splice(0)) this.memory.release(block);
-    super.dispose();
+  /**
+   * Before a call on `threads`: after calls on the caller alone, the workers have gone to sleep; wake them
+   * with an empty run, or the call (and so the tuner's measure of the pool) would pay for their wake-up.
+   */
+  private ready(threads: number): void {
+    if (threads > 1 && this.stepThreads === 1) this.pool.run(Array.from({ length: threads }, () => []));
+    this.stepThreads = threads;
   }
 
   override update(learningRate: number, momentum: number): void {
     const { d, cp } = this.layout, rule = this.spec.rule;
     const threads = (d + 1) * cp < MIN_UPDATE_WORK ? 1 : this.stepThreads;
     if (threads === 1 || rule === "random-search") return super.update(learningRate, momentum);
-    const h = this.hyper;
-    h.learningRate = learningRate;
-    h.momentum = momentum;
-    h.t += 1;
+    const h = this.nextUpdate(learningRate, momentum);
     this.hasPrev = true;
     this.step.update(rule, this.state, this.prev, h, threads);
   }

@@ -10,14 +10,20 @@ import { createSharedMemory, hardwareThreads, threadsUnavailable } from "./suppo
 /** More threads than this would only queue on the cores of any machine we target. */
 export const MAX_THREADS = 64;
 
-/** `threads` of InitOptions as a count: 'auto' is the machine's logical cores. */
-export async function threadCount(value: unknown): Promise<number> {
-  if (value === undefined) return 1;
-  if (value === "auto") return Math.min(MAX_THREADS, await hardwareThreads());
+/** Checks a `threads` option: 'auto', an integer in 1..MAX_THREADS, or undefined (one thread). */
+export function threadsOption(value: unknown): "auto" | number | undefined {
+  if (value === undefined || value === "auto") return value;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
     throw new RangeError(`threads must be 'auto' or an integer in 1..${MAX_THREADS}, got ${v.describe(value)}`);
   }
   return value;
+}
+
+/** `threads` of InitOptions as a count: 'auto' is the machine's logical cores. */
+export async function threadCount(value: unknown): Promise<number> {
+  const threads = threadsOption(value);
+  if (threads === "auto") return Math.min(MAX_THREADS, await hardwareThreads());
+  return threads ?? 1;
 }
 
 export type Threaded = { kernels: Kernels; pool: ThreadPool } | { fallback: string };
