@@ -1,13 +1,14 @@
 /**
  * The package's entry (dist/index.js), unbundled, in headless Chromium under the strict CSP: it loads from a
- * plain static server, trains, and computes the same float32 weights as Node, bit for bit on the same build.
+ * plain static server, trains, and computes the same float32 weights as Node, bit for bit on the same build; served
+ * cross-origin isolated, it fits on two threads (Web Workers over a shared memory) exactly as Node does.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as simdlinear from "../../dist/index.js";
 import { contentSecurityPolicy } from "../../demo/headers.js";
-import { mnistRun, softmaxRun } from "./fixtures/scenario.js";
+import { classifierRun, mnistRun, softmaxRun } from "./fixtures/scenario.js";
 import { launchChromium, type Browser, type WatchedPage } from "./harness.js";
 import { serveStatic, type StaticServer } from "./server.js";
 
@@ -17,9 +18,11 @@ const PAGE = "/test/browser/pages/entry.html";
 type Run = Awaited<ReturnType<typeof softmaxRun>>;
 interface Harness {
   evalBlocked: boolean;
+  crossOriginIsolated: boolean;
   supportedSimd: string[];
   softmaxRun(options: object): Promise<Run>;
   mnistRun(options: object): Promise<Awaited<ReturnType<typeof mnistRun>>>;
+  classifierRun(options: object): Promise<Awaited<ReturnType<typeof classifierRun>>>;
   hostedRun(url: string, simd: string): Promise<Run>;
 }
 
@@ -36,9 +39,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function openEntry(): Promise<WatchedPage & { csp: string | undefined }> {
+async function openEntry(from: StaticServer = server): Promise<WatchedPage & { csp: string | undefined }> {
   const watched = await browser.newPage();
-  const response = await watched.page.goto(server.origin + PAGE);
+  const response = await watched.page.goto(from.origin + PAGE);
   await watched.page.waitForFunction(() => "harness" in window);
   return { ...watched, csp: response?.headers()["content-security-policy"] };
 }
@@ -151,6 +154,50 @@ describe("a kernel build the page hosts itself", () => {
     const inlined = await softmaxRun(simdlinear, { simd: "simd" });
     expect(hosted.digest).toBe(inlined.digest);
     expect(hosted.weights).toEqual(inlined.weights);
+    expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+  });
+});
+
+describe("init({ threads: 2 }) in the page", () => {
+  const options = { simd: "simd", threads: 2 };
+
+  it("cross-origin isolated: two threads, fitting to the weights Node fits on two threads, bit for bit", async () => {
+    const isolated = await serveStatic(ROOT, { crossOriginIsolated: true });
+    try {
+      const page = await openEntry(isolated);
+      const run = harness(page);
+      expect(page.csp).toBe(contentSecurityPolicy({ crossOriginIsolated: true }));
+      expect(await run("crossOriginIsolated")).toBe(true);
+      const inPage = await run("classifierRun", options);
+      const inNode = await classifierRun(simdlinear, options);
+      expect({ threads: inPage.threads, fallback: inPage.threadsFallback }).toEqual({ threads: 2, fallback: null });
+      expect(inNode.threads).toBe(2);
+      expect(inPage.accuracy).toBeGreaterThanOrEqual(0.95);
+      expect({ digest: inPage.digest, loss: inPage.loss }).toEqual({ digest: inNode.digest, loss: inNode.loss });
+      expect(inPage.weights).toEqual(inNode.weights);
+      expect(inPage.bias).toEqual(inNode.bias);
+      // The scenario's batches are split over both threads: its bits are not those of a one-thread fit.
+      expect((await classifierRun(simdlinear, { simd: "simd" })).digest).not.toBe(inNode.digest);
+      expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+    } finally {
+      await isolated.close();
+    }
+  });
+
+  it("not isolated: one thread, a warning that says why, and the one-thread fit's weights", async () => {
+    const page = await openEntry();
+    const warnings: string[] = [];
+    page.page.on("console", (m) => void (m.type() === "warning" && warnings.push(m.text())));
+    const run = harness(page);
+    expect(await run("crossOriginIsolated")).toBe(false);
+    const inPage = await run("classifierRun", options);
+    expect(inPage.threads).toBe(1);
+    expect(inPage.threadsFallback).toMatch(/not cross-origin isolated/);
+    expect(warnings).toEqual([`simdlinear: running 1 thread instead of 2: ${inPage.threadsFallback}`]);
+    const single = await classifierRun(simdlinear, { simd: "simd" });
+    expect(inPage.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(inPage.digest).toBe(single.digest);
+    expect(inPage.weights).toEqual(single.weights);
     expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // The package's entry as a browser loads it from a static server: no bundler, no import map.
 import * as simdlinear from "/dist/index.js";
-import { mnistRun, softmaxRun } from "../fixtures/scenario.js";
+import { classifierRun, mnistRun, softmaxRun } from "../fixtures/scenario.js";
 
 let evalBlocked = false;
 try {
@@ -11,9 +11,11 @@ try {
 
 window.harness = {
   evalBlocked,
+  crossOriginIsolated: window.crossOriginIsolated,
   supportedSimd: simdlinear.supportedSimd(),
   softmaxRun: (initOptions) => softmaxRun(simdlinear, initOptions),
   mnistRun: (initOptions) => mnistRun(simdlinear, initOptions),
+  classifierRun: (initOptions) => classifierRun(simdlinear, initOptions),
   /** The user-hosted path: stream-compile a .wasm file the page fetched itself, then hand it to init. */
   hostedRun: async (url, simd) => softmaxRun(simdlinear, { module: await WebAssembly.compileStreaming(fetch(url)), simd }),
 };
