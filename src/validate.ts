@@ -27,6 +27,13 @@ export function finiteNumber(name: string, value: unknown): number {
   return value;
 }
 
+/** A finite number rounded to float32 (how the kernels hold it); one past float32's range is refused. */
+export function float32Number(name: string, value: unknown): number {
+  const x = Math.fround(finiteNumber(name, value));
+  if (!Number.isFinite(x)) throw new RangeError(`${name} is ${value}, beyond float32's range (±3.4e38)`);
+  return x;
+}
+
 export function nonNegative(name: string, value: unknown): number {
   finiteNumber(name, value);
   if ((value as number) < 0) throw new RangeError(`${name} must be ≥ 0, got ${value}`);

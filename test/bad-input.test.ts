@@ -127,6 +127,8 @@ const CASES: Case[] = [
     call: (be, p) => be.loss("hinge", p.T, p.y, { classWeight: [1, -1] }) },
   { name: "NaN margin delta", error: RangeError, message: [/\bdelta\b/, "finite"],
     call: (be, p) => be.loss("hinge", p.T, p.y, { delta: NaN }) },
+  { name: "margin delta beyond float32's range", error: RangeError, message: [/\bdelta\b/, "float32"],
+    call: (be, p) => be.loss("hinge", p.T, p.y, { delta: 1e39 }) },
   { name: "attribute-hinge target that is not ±1", error: RangeError, message: ["targets[3] = 0", "−1 or +1"],
     call: (be, p) => be.loss("attribute-hinge", p.T, matrix(N, C, [1, -1, 1, 0, 1, 1, -1, -1])) },
   { name: "logistic target outside [0, 1]", error: RangeError, message: ["targets[1] = 2", "[0, 1]"],

@@ -203,7 +203,8 @@ export class Backend {
                  opts: LossOptions): (S: Matrix) => LossSum {
     if (LABEL_LOSSES.includes(kind)) {
       const y = v.labels(targetsName, targets, shape.rows, shape.cols);
-      const delta = v.finiteNumber("delta", opts.delta ?? 1);
+      // Rounded to float32 once, as the kernels hold it, so both backends put a kink on the same side.
+      const delta = v.float32Number("delta", opts.delta ?? 1);
       const cw = opts.classWeight === undefined ? null : classWeights(opts.classWeight, shape.cols);
       return (S) => this.impl.labelLoss(kind as LabelKernel, S, y, delta, cw);
     }

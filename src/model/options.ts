@@ -148,7 +148,7 @@ export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<
     epochs: v.dimension("epochs", options.epochs ?? DEFAULTS.epochs),
     init: v.oneOf("init", options.init ?? DEFAULTS.init, INITIALIZERS),
     seed: v.dimension("seed", options.seed ?? DEFAULTS.seed, 0),
-    delta: v.positive("delta", options.delta ?? 1),
+    delta: v.float32Number("delta", v.positive("delta", options.delta ?? 1)), // float32, as the kernels hold it
   };
 }
 
