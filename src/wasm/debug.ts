@@ -3,7 +3,7 @@
  * called with a broken layout throws an Error naming the assert message, file and line. Kept out of `init`
  * and of the core import (src/index.ts does not import this module), so release bundles never carry it.
  */
-import { DEBUG } from "./binaries.generated.js";
+import { DEBUG } from "./debug-binary.generated.js";
 import { base64ToBytes, instantiateKernels, supportedSimd, type Kernels } from "./loader.js";
 
 let module: Promise<WebAssembly.Module> | undefined;
