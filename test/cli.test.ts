@@ -243,7 +243,7 @@ describe("simdlinear check", () => {
 });
 
 describe("the bin", () => {
-  it.skipIf(process.platform === "win32")("runs by its path: node shebang, executable (npm run build sets the mode)", async () => {
+  it.skipIf(process.platform === "win32")("runs by its path: node shebang, executable (npm run build sets the mode; skipped on Windows, which has neither)", async () => {
     expect(readFileSync(MAIN, "utf8").split("\n")[0]).toBe("#!/usr/bin/env node");
     const { code, stdout } = await run(MAIN, ["--help"]);
     expect(code).toBe(0);
