@@ -5,7 +5,7 @@
 // The results equal those of the unfused sequence scores → loss → weightGradient → biasGradient: each output
 // element sums the same terms in the same order.
 import { rowAt } from "./common";
-import { biasGradient, rank3Update, scaleInPlace, scores, scoresRows3, weightGradient } from "./gemm";
+import { biasGradient, rank3Update, scores, scoresRows3, weightGradient } from "./gemm";
 import { attributeHinge, hinge, squaredHinge } from "./hinge";
 import { softmax } from "./softmax";
 import { logistic } from "./logistic";
@@ -30,16 +30,15 @@ export function fusedStep(loss: i32, n: i32, d: i32, c: i32, cp: i32, x: usize, 
     total = blockLoss(loss, n, c, cp, s, targets, tidx, cw, delta, ds);
     weightGradient(n, d, cp, x, xStride, idx, ds, scale, dw);
   } else {
-    memory.fill(dw, 0, <usize>d * ldc);
+    if (n == 0) memory.fill(dw, 0, <usize>d * ldc);
     for (let i = 0; i < n; i += 3) {
       const rows = min(3, n - i), r1 = i + min(1, rows - 1), r2 = i + rows - 1;
       const a0 = rowAt(x, xStride, idx, i), a1 = rowAt(x, xStride, idx, r1), a2 = rowAt(x, xStride, idx, r2);
       const si = s + <usize>i * ldc, gi = ds + <usize>i * ldc;
       scoresRows3(d, cp, a0, a1, a2, w, b, si, s + <usize>r1 * ldc, s + <usize>r2 * ldc);
       total += blockLoss(loss, rows, c, cp, si, targets, tidx + (<usize>i << 2), cw, delta, gi);
-      rank3Update(d, cp, a0, a1, a2, gi, rows, dw);
+      rank3Update(d, cp, a0, a1, a2, gi, rows, i == 0, i + 3 >= n, scale, dw);
     }
-    scaleInPlace(d * cp, dw, scale);
   }
   biasGradient(n, cp, ds, scale, db);
   return total;

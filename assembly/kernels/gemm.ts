@@ -204,20 +204,32 @@ function gradientScalar(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: 
 }
 
 /**
- * dW[k, :] += Σ_r a_r[k]·dS[r, :] for the `rows` (1–3) rows of a block (SIMD builds), unscaled. The block's dS
- * stays in registers while dW streams through once; each element takes the rows in order, so a sequence of these
- * updates sums in the same order as weightGradient's tile. Rows past `rows` repeat a row pointer with zero dS.
+ * dW[k, :] += Σ_r a_r[k]·dS[r, :] for the `rows` (1–3) rows of a block (SIMD builds). The block's dS stays in
+ * registers while dW streams through once; each element takes the rows in order, so a sequence of these updates
+ * sums in the same order as weightGradient's tile. Rows past `rows` repeat a row pointer with zero dS. The `first`
+ * block starts from 0 instead of reading dW and the `last` one stores the sum times `scale`, as weightGradient's
+ * tile does, so dW needs no zeroing or scaling pass.
  */
 // @ts-ignore: decorator
 @inline export function rank3Update(d: i32, cp: i32, a0: usize, a1: usize, a2: usize, g: usize, rows: i32,
-                                    dw: usize): void {
+                                    first: bool, last: bool, scale: f32, dw: usize): void {
+  if (first && last) rank3Pass(true, true, d, cp, a0, a1, a2, g, rows, scale, dw);
+  else if (first) rank3Pass(true, false, d, cp, a0, a1, a2, g, rows, scale, dw);
+  else if (last) rank3Pass(false, true, d, cp, a0, a1, a2, g, rows, scale, dw);
+  else rank3Pass(false, false, d, cp, a0, a1, a2, g, rows, scale, dw);
+}
+
+/** rank3Update with `first` and `last` constant at each call site. */
+// @ts-ignore: decorator
+@inline function rank3Pass(first: bool, last: bool, d: i32, cp: i32, a0: usize, a1: usize, a2: usize, g: usize,
+                           rows: i32, scale: f32, dw: usize): void {
   const ldc = <usize>cp << 2, q = cp >> 2;
   const g1 = rows > 1 ? g + ldc : 0, g2 = rows > 2 ? g + 2 * ldc : 0;
   for (let v = 0; v < q;) {
     const width = tileWidth(q - v), j = <usize>v << 4;
-    if (width == 3) rank3Tile(3, d, ldc, a0, a1, a2, g + j, g1, g2, j, dw + j);
-    else if (width == 2) rank3Tile(2, d, ldc, a0, a1, a2, g + j, g1, g2, j, dw + j);
-    else rank3Tile(1, d, ldc, a0, a1, a2, g + j, g1, g2, j, dw + j);
+    if (width == 3) rank3Tile(3, first, last, d, ldc, a0, a1, a2, g + j, g1, g2, j, scale, dw + j);
+    else if (width == 2) rank3Tile(2, first, last, d, ldc, a0, a1, a2, g + j, g1, g2, j, scale, dw + j);
+    else rank3Tile(1, first, last, d, ldc, a0, a1, a2, g + j, g1, g2, j, scale, dw + j);
     v += width;
   }
 }
@@ -229,37 +241,44 @@ function gradientScalar(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: 
 }
 
 // @ts-ignore: decorator
-@inline function rank3Tile(V: i32, d: i32, ldc: usize, a0: usize, a1: usize, a2: usize, g0: usize, g1: usize,
-                           g2: usize, j: usize, o: usize): void {
-  const zero = f32x4.splat(0);
+@inline function rank3Tile(V: i32, first: bool, last: bool, d: i32, ldc: usize, a0: usize, a1: usize, a2: usize,
+                           g0: usize, g1: usize, g2: usize, j: usize, scale: f32, o: usize): void {
+  const zero = f32x4.splat(0), vs = f32x4.splat(scale);
   const u0 = v128.load(g0), u1 = V > 1 ? v128.load(g0, 16) : zero, u2 = V > 2 ? v128.load(g0, 32) : zero;
   const h0 = dsVector(g1, j, 0), h1 = V > 1 ? dsVector(g1, j, 16) : zero, h2 = V > 2 ? dsVector(g1, j, 32) : zero;
   const e0 = dsVector(g2, j, 0), e1 = V > 1 ? dsVector(g2, j, 16) : zero, e2 = V > 2 ? dsVector(g2, j, 32) : zero;
-  const end = a0 + (<usize>d << 2);
-  while (a0 < end) {
-    let acc0 = v128.load(o);
-    let acc1 = V > 1 ? v128.load(o, 16) : zero, acc2 = V > 2 ? v128.load(o, 32) : zero;
-    const x0 = v128.load32_splat(a0);
-    acc0 = madd(x0, u0, acc0);
-    if (V > 1) acc1 = madd(x0, u1, acc1);
-    if (V > 2) acc2 = madd(x0, u2, acc2);
-    const x1 = v128.load32_splat(a1);
-    acc0 = madd(x1, h0, acc0);
-    if (V > 1) acc1 = madd(x1, h1, acc1);
-    if (V > 2) acc2 = madd(x1, h2, acc2);
-    const x2 = v128.load32_splat(a2);
-    acc0 = madd(x2, e0, acc0);
-    if (V > 1) acc1 = madd(x2, e1, acc1);
-    if (V > 2) acc2 = madd(x2, e2, acc2);
-    storeTile(V, o, acc0, acc1, acc2);
-    a0 += 4; a1 += 4; a2 += 4; o += ldc;
+  // k unrolled by 2 (in the mul+add build the loop overhead is a sixth of the instructions); an odd d takes one more.
+  const pairs = a0 + (<usize>(d & ~1) << 2);
+  while (a0 < pairs) {
+    rank3Row(V, first, last, false, a0, a1, a2, u0, u1, u2, h0, h1, h2, e0, e1, e2, vs, o);
+    rank3Row(V, first, last, true, a0, a1, a2, u0, u1, u2, h0, h1, h2, e0, e1, e2, vs, o + ldc);
+    a0 += 8; a1 += 8; a2 += 8; o += ldc << 1;
   }
+  if (d & 1) rank3Row(V, first, last, false, a0, a1, a2, u0, u1, u2, h0, h1, h2, e0, e1, e2, vs, o);
 }
 
-/** v[e] *= scale for len values (len a multiple of 4; SIMD builds). */
-export function scaleInPlace(len: i32, v: usize, scale: f32): void {
-  const vs = f32x4.splat(scale);
-  for (let o = v, end = v + (<usize>len << 2); o < end; o += 16) v128.store(o, f32x4.mul(v128.load(o), vs));
+/** dW row o (V vectors) += x_r[k]·dS_r for the 3 rows; x_r[k] is at a_r, or at a_r + 4 when `second` of a pair. */
+// @ts-ignore: decorator
+@inline function rank3Row(V: i32, first: bool, last: bool, second: bool, a0: usize, a1: usize, a2: usize, u0: v128,
+                          u1: v128, u2: v128, h0: v128, h1: v128, h2: v128, e0: v128, e1: v128, e2: v128, vs: v128,
+                          o: usize): void {
+  const zero = f32x4.splat(0);
+  let acc0 = first ? zero : v128.load(o);
+  let acc1 = V > 1 && !first ? v128.load(o, 16) : zero, acc2 = V > 2 && !first ? v128.load(o, 32) : zero;
+  const x0 = second ? v128.load32_splat(a0, 4) : v128.load32_splat(a0);
+  acc0 = madd(x0, u0, acc0);
+  if (V > 1) acc1 = madd(x0, u1, acc1);
+  if (V > 2) acc2 = madd(x0, u2, acc2);
+  const x1 = second ? v128.load32_splat(a1, 4) : v128.load32_splat(a1);
+  acc0 = madd(x1, h0, acc0);
+  if (V > 1) acc1 = madd(x1, h1, acc1);
+  if (V > 2) acc2 = madd(x1, h2, acc2);
+  const x2 = second ? v128.load32_splat(a2, 4) : v128.load32_splat(a2);
+  acc0 = madd(x2, e0, acc0);
+  if (V > 1) acc1 = madd(x2, e1, acc1);
+  if (V > 2) acc2 = madd(x2, e2, acc2);
+  if (last) storeTile(V, o, f32x4.mul(acc0, vs), f32x4.mul(acc1, vs), f32x4.mul(acc2, vs));
+  else storeTile(V, o, acc0, acc1, acc2);
 }
 
 /** db[:] = scale·Σ_i dS[i, :]. Overwrites db (cp). */
