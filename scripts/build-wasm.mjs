@@ -1,14 +1,13 @@
-// Compiles the kernel builds with asc and inlines them (base64) into generated TS modules: the release builds
-// into src/wasm/binaries.generated.ts (the core's), the debug build into its own module so the core never
-// carries it. Outputs are written under a per-process name and renamed, so concurrent builds never read half a file.
+// Compiles the kernel builds with asc and inlines them (base64) into generated TS modules: the one-thread release
+// builds into src/wasm/binaries.generated.ts (the core's), the threaded ones into a module the loader imports only
+// when threads are asked for, and the debug build into its own module so the core never carries it. Outputs are written under a per-process name and renamed, so concurrent builds never read half a file.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 
 // The *_THREADS builds import a shared memory (maximum 4 GiB) for src/threads/.
 const modules = {
-  "src/wasm/binaries.generated.ts": {
-    PLAIN: "plain", SIMD: "simd", RELAXED: "relaxed", SIMD_THREADS: "simd-threads", RELAXED_THREADS: "relaxed-threads",
-  },
+  "src/wasm/binaries.generated.ts": { PLAIN: "plain", SIMD: "simd", RELAXED: "relaxed" },
+  "src/wasm/threads-binaries.generated.ts": { SIMD_THREADS: "simd-threads", RELAXED_THREADS: "relaxed-threads" },
   "src/wasm/debug-binary.generated.ts": { DEBUG: "debug" },
 };
 mkdirSync("build", { recursive: true });

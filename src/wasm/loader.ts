@@ -9,7 +9,7 @@
  */
 import type { KernelExports } from "./abi.js";
 import { WasmMemory } from "./memory.js";
-import { PLAIN, SIMD, RELAXED, SIMD_THREADS, RELAXED_THREADS } from "./binaries.generated.js";
+import { PLAIN, SIMD, RELAXED } from "./binaries.generated.js";
 
 export type SimdLevel = "relaxed" | "simd" | "none";
 export const SIMD_LEVELS: readonly SimdLevel[] = ["relaxed", "simd", "none"];
@@ -45,12 +45,21 @@ export function kernelModule(level: SimdLevel, threaded = false): Promise<WebAss
   let module = modules.get(key);
   if (!module) {
     if (threaded && level === "none") throw new RangeError("simd: the threaded builds need WebAssembly SIMD");
-    const b64 = threaded ? (level === "relaxed" ? RELAXED_THREADS : SIMD_THREADS)
-      : level === "relaxed" ? RELAXED : level === "simd" ? SIMD : PLAIN;
-    module = WebAssembly.compile(base64ToBytes(b64));
+    module = threadedBinary(threaded, level).then((b64) =>
+      WebAssembly.compile(base64ToBytes(b64 ?? (level === "relaxed" ? RELAXED : level === "simd" ? SIMD : PLAIN))));
     modules.set(key, module);
   }
   return module;
+}
+
+/**
+ * The threaded builds sit in a module of their own, imported only when threads are asked for: pages that run one
+ * thread never download them, and bundlers split them into a lazy chunk.
+ */
+async function threadedBinary(threaded: boolean, level: SimdLevel): Promise<string | null> {
+  if (!threaded) return null;
+  const { SIMD_THREADS, RELAXED_THREADS } = await import("./threads-binaries.generated.js");
+  return level === "relaxed" ? RELAXED_THREADS : SIMD_THREADS;
 }
 
 /** AssemblyScript strings sit behind a 4-byte byte-length header, UTF-16LE. */
