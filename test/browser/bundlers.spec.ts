@@ -69,6 +69,16 @@ async function runBundle(dir: string) {
   }
 }
 
+/** The built app in Chromium: no page problem, no .wasm fetched (the kernels are inlined), Node's weights, < 1 MB. */
+async function expectTrainsLikeNode(out: string): Promise<void> {
+  const files = listing(out);
+  const { run, problems, requests } = await runBundle(out);
+  expect(problems).toEqual([]);
+  expect(requests.filter((r) => r.endsWith(".wasm"))).toEqual([]);
+  expect(run.digest).toBe((await softmaxRun(simdlinear, { simd: "simd" })).digest);
+  expect(Object.values(files).reduce((a, b) => a + b, 0)).toBeLessThan(1_000_000);
+}
+
 describe("bundlers, with no plugin and no configuration", () => {
   it("the packed package resolves 'simdlinear' and each kernel build by name", () => {
     const require = createRequire(join(app, "main.js"));
@@ -86,13 +96,7 @@ describe("bundlers, with no plugin and no configuration", () => {
     logger.warn = logger.warnOnce = (message) => void warnings.push(message);
     await viteBuild({ root: app, configFile: false, customLogger: logger, build: { outDir: out, emptyOutDir: true } });
     expect(warnings).toEqual([]);
-    const files = listing(out);
-    const { run, problems, requests } = await runBundle(out);
-    expect(problems).toEqual([]);
-    // The kernels come inlined in the bundle: nothing fetches a .wasm file.
-    expect(requests.filter((r) => r.endsWith(".wasm"))).toEqual([]);
-    expect(run.digest).toBe((await softmaxRun(simdlinear, { simd: "simd" })).digest);
-    expect(Object.values(files).reduce((a, b) => a + b, 0)).toBeLessThan(1_000_000);
+    await expectTrainsLikeNode(out);
   });
 
   it("webpack builds the app, which trains in Chromium exactly as in Node", async () => {
@@ -104,12 +108,6 @@ describe("bundlers, with no plugin and no configuration", () => {
     expect(stats.compilation.warnings.map(String)).toEqual([]);
     writeFileSync(join(out, "index.html"),
       '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><p id="status">loading</p><script src="main.js"></script>');
-    const files = listing(out);
-    const { run, problems, requests } = await runBundle(out);
-    expect(problems).toEqual([]);
-    // The kernels come inlined in the bundle: nothing fetches a .wasm file.
-    expect(requests.filter((r) => r.endsWith(".wasm"))).toEqual([]);
-    expect(run.digest).toBe((await softmaxRun(simdlinear, { simd: "simd" })).digest);
-    expect(Object.values(files).reduce((a, b) => a + b, 0)).toBeLessThan(1_000_000);
+    await expectTrainsLikeNode(out);
   });
 });
