@@ -97,7 +97,7 @@ export class ThreadedStep {
       return [fused];
     });
     const penalties: KernelCall[] = [];
-    const byFeatures = slices(d + 1, threads, (k0, kd) => {
+    const byFeatures = slices(d + 1, this.at.partials.length + 1, threads, (k0, kd) => {
       const off = k0 * row, calls = used.map((block) => call("accumulate", kd * cp, grad + off, block + off));
       const wLen = (Math.min(k0 + kd, d) - k0) * cp;
       for (const [penalty, lambda] of [["l2Penalty", l2], ["l1Penalty", l1]] as const) {
@@ -116,7 +116,7 @@ export class ThreadedStep {
   update(rule: UpdateRule, state: readonly number[], prev: number, hyper: UpdateHyper, threads: number): void {
     const { d, cp, params, grad } = this.at;
     const row = cp * 4, [s0 = 0, s1 = 0] = state;
-    const byRows = slices(d + 1, threads, (k0, kd) => {
+    const byRows = slices(d + 1, threads, threads, (k0, kd) => {
       const off = k0 * row, len = kd * cp;
       const update = record((k) => updateKernel(k, rule, len, params + off, grad + off, s0 && s0 + off, s1 && s1 + off, hyper));
       return prev ? [call("copy", prev + off, params + off, len * 4), update] : [update];
@@ -148,11 +148,17 @@ export class ThreadedStep {
 /** Σ of the calls' results, in thread order. */
 const total = (calls: readonly KernelCall[]): number => calls.reduce((sum, c) => sum + c.result, 0);
 
-/** Per thread, the calls `make(start, size)` of its slice of 0..count−1 (aligned to 4; threads past the end idle). */
-function slices(count: number, threads: number, make: (start: number, size: number) => KernelCall[]): KernelCall[][] {
-  const bounds = split(count, threads, 4);
-  return Array.from({ length: threads }, (_, t) => {
-    const start = bounds[t]!, size = bounds[t + 1]! - start;
-    return size > 0 ? make(start, size) : [];
-  });
+/**
+ * Per thread, the calls `make(start, size)` of 0..count−1 cut into `pieces` slices (aligned to 4), slice i on thread
+ * i mod threads. Sums over slices (the penalties) depend on `pieces` only, never on how many threads run them.
+ */
+function slices(count: number, pieces: number, threads: number,
+                make: (start: number, size: number) => KernelCall[]): KernelCall[][] {
+  const bounds = split(count, pieces, 4);
+  const programs: KernelCall[][] = Array.from({ length: threads }, () => []);
+  for (let i = 0; i < pieces; i++) {
+    const start = bounds[i]!, size = bounds[i + 1]! - start;
+    if (size > 0) programs[i % threads]!.push(...make(start, size));
+  }
+  return programs;
 }
