@@ -3,63 +3,9 @@
 // state and the weights equal the twin's bit for bit.
 // Pointers are byte addresses of len f32 values; the state arrays have the same length.
 //
-// Each rule is written once, generic over its lane type T: v128 holds two elements as f64x2 (promoted from f32,
-// computed, demoted with one rounding), f64 holds one. The SIMD builds run the v128 body two elements at a
-// time and the f64 body for the odd tail; the no-SIMD build runs the f64 body throughout.
-
-// @ts-ignore: decorator
-@inline function ld<T>(p: usize): T {
-  if (isVector<T>()) return f64x2.promote_low_f32x4(v128.load64_zero(p));
-  return <f64>load<f32>(p);
-}
-
-// @ts-ignore: decorator
-@inline function st<T>(p: usize, x: T): void {
-  if (isVector<T>()) v128.store64_lane(p, f32x4.demote_f64x2_zero(x), 0);
-  else store<f32>(p, <f32>x);
-}
-
-// @ts-ignore: decorator
-@inline function splat<T>(x: f64): T {
-  if (isVector<T>()) return f64x2.splat(x);
-  return x;
-}
-
-// @ts-ignore: decorator
-@inline function add<T>(a: T, b: T): T {
-  if (isVector<T>()) return f64x2.add(a, b);
-  return a + b;
-}
-
-// @ts-ignore: decorator
-@inline function sub<T>(a: T, b: T): T {
-  if (isVector<T>()) return f64x2.sub(a, b);
-  return a - b;
-}
-
-// @ts-ignore: decorator
-@inline function mul<T>(a: T, b: T): T {
-  if (isVector<T>()) return f64x2.mul(a, b);
-  return a * b;
-}
-
-// @ts-ignore: decorator
-@inline function div<T>(a: T, b: T): T {
-  if (isVector<T>()) return f64x2.div(a, b);
-  return a / b;
-}
-
-// @ts-ignore: decorator
-@inline function sqrt<T>(a: T): T {
-  if (isVector<T>()) return f64x2.sqrt(a);
-  return Math.sqrt(a);
-}
-
-/** Byte length of the part the v128 body covers (whole pairs; none in the no-SIMD build). */
-// @ts-ignore: decorator
-@inline function pairBytes(len: i32): usize {
-  return ASC_FEATURE_SIMD ? (<usize>len >> 1) << 3 : 0;
-}
+// Each rule is written once, generic over its lane type (lanes.ts); the SIMD builds run the v128 body two
+// elements at a time and the f64 body for the odd tail; the no-SIMD build runs the f64 body throughout.
+import { add, div, ld, mul, pairBytes, splat, sqrt, st, sub } from "./lanes";
 
 // w −= lr·g
 // @ts-ignore: decorator

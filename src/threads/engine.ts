@@ -23,10 +23,12 @@ export const MIN_UPDATE_WORK = 1 << 15;
 
 /**
  * Calls between two tries of the choice that currently loses: FIRST_RETRY after the best choice changed, then
- * twice as many each time the try confirms it, up to MAX_RETRY. A choice that the machine's load made lose
- * is therefore back at most MAX_RETRY calls after the load is gone, and a try costs under 2% of the calls.
+ * twice as many each time the try confirms it, up to a cap. A try of the caller alone, while the pool wins, costs
+ * about a call's time (the pool is up to `size` times faster), so those tries back off to MAX_CALLER_RETRY. A try
+ * of the pool, while the load of the machine makes it lose, costs only the little it loses by, and it is how the
+ * pool comes back once the load is gone: at most MAX_POOL_RETRY calls later.
  */
-const FIRST_RETRY = 8, MAX_RETRY = 64;
+const FIRST_RETRY = 8, MAX_POOL_RETRY = 64, MAX_CALLER_RETRY = 256;
 /**
  * The choices compare by their fastest call among the last WINDOW calls of the kind (else by their latest):
  * noise (a preemption, another process's burst) only ever slows calls down, so a burst shorter than WINDOW
@@ -77,7 +79,7 @@ export class ThreadTuner {
     }
     let choice = best;
     if (--arms.retryIn <= 0) {
-      arms.interval = arms.retryIn = Math.min(2 * arms.interval, MAX_RETRY);
+      arms.interval = arms.retryIn = Math.min(2 * arms.interval, best === 1 ? MAX_CALLER_RETRY : MAX_POOL_RETRY);
       choice = 1 - best;
     }
     return choice === 1 ? this.size : 1;
@@ -112,19 +114,22 @@ export class ThreadedEngine extends WasmEngine {
   private readonly step: ThreadedStep;
   private readonly tuner: ThreadTuner;
   /** The partial-gradient blocks of row chunks 1..size−1 (step.ts), freed with the engine's other blocks. */
-  private readonly partials: number[];
+  private readonly partials: number;
   /**
    * Threads of the last `gradient` (or evaluation chunk). The `update` after a gradient follows it: one choice
    * per step, so that the workers are busy for both or idle for both.
    */
   private stepThreads = 1;
+  /** Whether the last gradient was the threaded step's, which leaves it for the step's `update` to complete. */
+  private threadedGradient = false;
 
   constructor(kernels: Kernels, spec: EngineSpec, private readonly pool: ThreadPool) {
     super(kernels, spec);
     const { loss, d, c, delta, l2, l1 } = spec, engine = this, cp = padCols(c);
-    this.partials = Array.from({ length: pool.size - 1 }, () => this.mem.zeroed((d + 1) * cp * 4));
+    this.partials = this.mem.zeroed((pool.size - 1) * (d + 1) * cp * 4);
     this.layout = {
       loss, d, c, cp, delta, cw: this.cw, l2, l1, grad: this.grad, s: this.s, ds: this.ds, partials: this.partials,
+      chunks: pool.size,
       get params() {
         return engine.params; // random search swaps the parameter block
       },
@@ -137,8 +142,10 @@ export class ThreadedEngine extends WasmEngine {
     const { d, cp } = this.layout;
     if (count * d * cp < MIN_GEMM_WORK) {
       this.stepThreads = 1;
+      this.threadedGradient = false;
       return super.gradient(start, count, seed);
     }
+    this.threadedGradient = true;
     return this.tuner.timed(`gradient/${count}`, (threads) => {
       const train = this.batch(start, count, seed);
       return this.step.gradient({
@@ -174,7 +181,7 @@ export class ThreadedEngine extends WasmEngine {
   override update(learningRate: number, momentum: number): void {
     const { d, cp } = this.layout, rule = this.spec.rule;
     const threads = (d + 1) * cp < MIN_UPDATE_WORK ? 1 : this.stepThreads;
-    if (threads === 1 || rule === "random-search") return super.update(learningRate, momentum);
+    if ((threads === 1 && !this.threadedGradient) || rule === "random-search") return super.update(learningRate, momentum);
     const h = this.nextUpdate(learningRate, momentum);
     this.hasPrev = true;
     this.step.update(rule, this.state, this.prev, h, threads);

@@ -31,6 +31,7 @@ export interface KernelExports {
    */
   countHits(mode: number, n: number, c: number, cp: number, s: Ptr, targets: Ptr, idx: Ptr): number;
 
+  /** dw = 0: the penalty alone, no gradient. */
   l2Penalty(len: number, w: Ptr, lambda: number, dw: Ptr): number;
   l1Penalty(len: number, w: Ptr, lambda: number, dw: Ptr): number;
   maxNorm(d: number, c: number, cp: number, w: Ptr, limit: number): void;
@@ -76,8 +77,8 @@ export interface KernelExports {
           tile: number, s: Ptr, labels: Ptr): void;
 
   copy(dst: Ptr, src: Ptr, bytes: number): void;
-  /** dst += src over len f32: the reduction of per-thread partial gradients. */
-  accumulate(len: number, dst: Ptr, src: Ptr): void;
+  /** dst += src_0 + … + src_{count−1} (src_j at src + j·stride) over len f32: per-thread partial gradients. */
+  accumulate(len: number, dst: Ptr, src: Ptr, count: number, stride: number): void;
   /** threshold = ⌊p·2³²⌋ (a u32), scale = 1/(1 − p); out is n×d with row stride d. */
   gatherDropout(n: number, d: number, x: Ptr, xStride: number, idx: Ptr, threshold: number, scale: number, seed: number,
                 out: Ptr): void;
