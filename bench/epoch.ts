@@ -427,6 +427,8 @@ function hingeRow(S: Float32Array, dS: Float32Array, s: number, C: number, label
 export interface EpochRow {
   config: string;
   backend: string;
+  /** Threads of the backend's fit (1 but for the threaded rows). */
+  threads: number;
   /** Median ms of an epoch over `reps` round-robin repetitions. */
   ms: number;
   reps: number;
@@ -439,6 +441,8 @@ export interface EpochRow {
 
 export interface Contender {
   backend: string;
+  /** Threads it runs on; 1 when absent. */
+  threads?: number;
   /** Slow contenders run fewer repetitions. */
   slow: boolean;
   make(config: EpochConfig): Trainer;
@@ -446,7 +450,8 @@ export interface Contender {
 
 /**
  * Every configuration (softmax/hinge × sgd/adam) by every contender, round-robin: repetition r times each
- * contender once in turn, so that a burst of load on the shared machine hits all of them alike.
+ * contender once in turn, so that a burst of load on the shared machine hits all of them alike. The fast
+ * contenders run one untimed round first.
  */
 export async function benchEpochs(data: EpochData, contenders: Contender[], reps: { fast: number; slow: number },
                                   log: (line: string) => void): Promise<EpochRow[]> {
@@ -457,9 +462,16 @@ export async function benchEpochs(data: EpochData, contenders: Contender[], reps
       const config = `${loss} + ${rule}`;
       const trainers = contenders.map((c) => ({ c, trainer: c.make({ loss, rule }), times: [] as number[], overheads: [] as number[] }));
       const rounds = Math.max(reps.fast, reps.slow);
-      for (let r = 0; r < rounds; r++) {
+      // Round −1, untimed, warms the fast contenders up: V8 compiles their hot code on a background thread that
+      // takes a core from a 2-thread contender, and the thread tuner learns the shape.
+      for (let r = -1; r < rounds; r++) {
         for (const t of trainers) {
-          if (r >= (t.c.slow ? reps.slow : reps.fast)) continue;
+          if (r >= (t.c.slow ? reps.slow : reps.fast) || (r < 0 && t.c.slow)) continue;
+          if (r < 0) {
+            t.trainer.reset();
+            await t.trainer.epoch();
+            continue;
+          }
           t.trainer.reset();
           const t0 = performance.now();
           await t.trainer.epoch();
@@ -470,7 +482,7 @@ export async function benchEpochs(data: EpochData, contenders: Contender[], reps
       const reference = await trainers.find((t) => t.c.backend === "reference")!.trainer.weights();
       for (const { c, trainer, times, overheads } of trainers) {
         const { W, b } = await trainer.weights(), want = trainer.reference ? await trainer.reference() : reference;
-        rows.push({ config, backend: c.backend, ms: median(times), reps: times.length, flop,
+        rows.push({ config, backend: c.backend, threads: c.threads ?? 1, ms: median(times), reps: times.length, flop,
           error: Math.max(relError(W, want.W), relError(b, want.b)),
           ...(overheads.length ? { overheadMs: median(overheads) } : {}) });
         trainer.dispose();

@@ -31,7 +31,8 @@ export const REFERENCE = "reference";
 
 const gflops = (flop: number | null, ms: number): number | null => (flop === null ? null : flop / ms / 1e6);
 const fmt = (x: number | null, digits = 1): string => (x === null || !Number.isFinite(x) ? "—" : x.toFixed(digits));
-const ratio = (other: number | undefined, ms: number): string => (other === undefined ? "—" : `${(other / ms).toFixed(1)}×`);
+const ratio = (other: number | undefined, ms: number, digits = 1): string =>
+  (other === undefined ? "—" : `${(other / ms).toFixed(digits)}×`);
 const err = (e: number | null): string => (e === null ? "—" : e === 0 ? "0" : e.toExponential(1));
 const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(4));
 
@@ -51,17 +52,21 @@ function kernelTable(rows: KernelRow[], shape: string): string[] {
   return lines;
 }
 
+/** A row's backend as a label: "wasm-simd", or "wasm-simd, 2 threads". */
+export const epochLabel = (r: EpochRow): string => ((r.threads ?? 1) > 1 ? `${r.backend}, ${r.threads} threads` : r.backend);
+
 function epochTable(rows: EpochRow[]): string[] {
   const lines = [
-    `| epoch | backend | median ms | runs | GFLOP/s | vs ${PEER} | vs ${TUNED_PEER} | vs reference | max rel err of W, b |`,
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| epoch | backend | threads | median ms | runs | GFLOP/s | vs 1 thread | vs ${PEER} | vs ${TUNED_PEER} | vs reference | max rel err of W, b |`,
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
+  const find = (config: string, backend: string, threads: number): number | undefined =>
+    rows.find((o) => o.config === config && o.backend === backend && (o.threads ?? 1) === threads)?.ms;
   for (const r of rows) {
-    const vs = (backend: string): string => {
-      const other = rows.find((o) => o.config === r.config && o.backend === backend)?.ms;
-      return r.backend === backend ? "—" : ratio(other, r.ms);
-    };
-    lines.push(`| ${r.config} | ${r.backend} | ${ms(r.ms)} | ${r.reps} | ${fmt(gflops(r.flop, r.ms))} | ${vs(PEER)} | ${vs(TUNED_PEER)} | ${vs(REFERENCE)} | ${err(r.error)} |`);
+    const threads = r.threads ?? 1;
+    const vs = (backend: string): string => (r.backend === backend ? "—" : ratio(find(r.config, backend, 1), r.ms));
+    const vsOne = threads > 1 ? ratio(find(r.config, r.backend, 1), r.ms, 2) : "—";
+    lines.push(`| ${r.config} | ${r.backend} | ${threads} | ${ms(r.ms)} | ${r.reps} | ${fmt(gflops(r.flop, r.ms))} | ${vsOne} | ${vs(PEER)} | ${vs(TUNED_PEER)} | ${vs(REFERENCE)} | ${err(r.error)} |`);
   }
   return lines;
 }
@@ -69,7 +74,7 @@ function epochTable(rows: EpochRow[]): string[] {
 /** Adam's update (W and b) per epoch, from the kernel rows at the CIFAR batch shape, as a share of the epoch. */
 function updateShare(res: Results, build: string): string | null {
   const update = res.kernels.find((r) => r.backend === build && r.shape === "cifar_batch" && r.kernel === "update adam");
-  const epoch = res.epochs.find((r) => r.backend === build && r.config === "softmax + adam");
+  const epoch = res.epochs.find((r) => r.backend === build && (r.threads ?? 1) === 1 && r.config === "softmax + adam");
   if (!update || !epoch) return null;
   const perEpoch = update.ms * 50;
   return `Adam's update on ${build}: ${perEpoch.toFixed(2)} ms per epoch (50 steps × ${update.ms.toFixed(3)} ms, W only; b is 12 values) = ${(100 * perEpoch / epoch.ms).toFixed(1)}% of the softmax + adam epoch.`;
@@ -80,7 +85,7 @@ export function markdown(res: Results): string {
   const out = [
     "# simdlinear benchmark",
     "",
-    `${env.date}, ${env.mode} run (${env.seconds.toFixed(0)} s): Node ${env.node}, ${env.cpu}, one thread. Builds: ${env.builds.join(", ")}. Peer: ${env.peer}.`,
+    `${env.date}, ${env.mode} run (${env.seconds.toFixed(0)} s): Node ${env.node}, ${env.cpu}, one thread but for the epoch rows with 2 threads. Builds: ${env.builds.join(", ")}. Peer: ${env.peer}.`,
     `Load average (1/5/15 min) ${env.loadBefore.map((l) => l.toFixed(2)).join(" / ")} at the start and ${env.loadAfter.map((l) => l.toFixed(2)).join(" / ")} at the end, on ${env.cores} shared cores:`,
     "absolute times are noisy; ratios come from rows measured side by side (epochs round-robin).",
     "",
@@ -96,6 +101,7 @@ export function markdown(res: Results): string {
     `Rows wasm-<build>: \`LinearClassifier.fit\` as a user calls it (progressive training metrics), the median of the`,
     `per-epoch \`seconds\` of ${FIT_EPOCHS}-epoch fits; its error is against the reference backend's fit (same seed, one epoch).`,
     "Rows \"kernel loop\": the same kernels driven by hand (fusedStep, or the unfused sequence, and the update), from W0.",
+    "Rows with 2 threads: the same fit on `init({ simd, threads: 2 })`; `vs 1 thread` is the same build's one-thread fit over it.",
     "",
     ...epochTable(res.epochs),
     "",
@@ -103,7 +109,7 @@ export function markdown(res: Results): string {
   const overheads = res.epochs.filter((r) => r.overheadMs !== undefined && r.config === "softmax + adam");
   if (overheads.length) {
     out.push(`- Fixed cost of a fit call beyond its epochs (checking X, copying it into wasm memory, weights out), softmax + adam: ${
-      overheads.map((r) => `${r.backend} ${r.overheadMs!.toFixed(1)} ms`).join(", ")}.`);
+      overheads.map((r) => `${epochLabel(r)} ${r.overheadMs!.toFixed(1)} ms`).join(", ")}.`);
   }
   const shares = (env.builds.map((b) => updateShare(res, b)).filter((s) => s !== null) as string[]);
   if (shares.length) out.push(...shares.map((s) => `- ${s}`), "");
@@ -123,6 +129,7 @@ export function markdown(res: Results): string {
 
 const COLORS: Record<string, string> = {
   "wasm-relaxed": "#1b5e20", "wasm-simd": "#43a047", "wasm-none": "#a5d6a7",
+  "wasm-relaxed, 2 threads": "#004d40", "wasm-simd, 2 threads": "#00897b",
   [REFERENCE]: "#9e9e9e", [PEER]: "#e65100", [TUNED_PEER]: "#ffb74d", "plain-js": "#5c6bc0",
 };
 
@@ -139,7 +146,7 @@ export function chart(res: Results): string {
     groups.push({ label: `step, ${shape}`, bars });
   }
   const epochBars = res.epochs.filter((r) => r.config === "softmax + sgd" && !r.backend.includes("kernel loop"))
-    .map((r) => ({ backend: r.backend, value: gflops(r.flop, r.ms)! }));
+    .map((r) => ({ backend: epochLabel(r), value: gflops(r.flop, r.ms)! }));
   if (epochBars.length) groups.push({ label: "epoch, CIFAR-10", bars: epochBars });
   const step = 10, max = step * Math.ceil(Math.max(1, ...groups.flatMap((g) => g.bars.map((b) => b.value))) / step);
   const barW = 22, gap = 30, left = 60, top = 40, height = 300;
@@ -147,7 +154,7 @@ export function chart(res: Results): string {
   const y = (v: number): number => Math.round(top + height - (v / max) * height);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${top + height + 70}" font-family="sans-serif" font-size="11">`,
-    `<text x="${left}" y="20" font-size="14">softmax step and epoch, GFLOP/s (4·N·D·C per step; one thread; ${res.env.date})</text>`,
+    `<text x="${left}" y="20" font-size="14">softmax step and epoch, GFLOP/s (4·N·D·C per step; one thread unless labelled; ${res.env.date})</text>`,
     `<line x1="${left}" y1="${top + height}" x2="${width - 200}" y2="${top + height}" stroke="#000"/>`,
   ];
   for (let v = 0; v <= max; v += step) {

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   for (const level of levels) builds.push([`wasm-${level}`, await loadKernels(level)]);
   // fit runs on a backend of its own per build (its own memory), as a user's `await init({ simd })` gives.
   const backends = await Promise.all(levels.map((simd) => init({ simd })));
+  // The threaded builds need SIMD: 2-thread fits on the SIMD levels.
+  const threaded = await Promise.all(levels.filter((simd) => simd !== "none").map((simd) => init({ simd, threads: 2 })));
   const peer = await initTfjs();
   log(`bench (${mode}): builds ${builds.map(([b]) => b).join(", ")}; ${peer}`);
 
@@ -64,6 +66,10 @@ async function main(): Promise<void> {
     ...residents.map(([backend], b): Contender => ({
       backend, slow: false, make: (c) => new FitTrainer(backends[b]!, data, c, reference(c)),
     })),
+    ...threaded.map((backend): Contender => ({
+      backend: `wasm-${backend.simd}`, threads: backend.threads, slow: false,
+      make: (c) => new FitTrainer(backend, data, c, reference(c)),
+    })),
     ...residents.map(([backend, resident]): Contender => ({
       backend: `${backend} kernel loop`, slow: false, make: (c) => new KernelTrainer(resident, c, true),
     })),
@@ -78,7 +84,7 @@ async function main(): Promise<void> {
   ];
   const epochs = await benchEpochs(data, contenders, REPS[mode], log);
   for (const [, resident] of residents) resident.dispose();
-  for (const backend of backends) backend.dispose();
+  for (const backend of [...backends, ...threaded]) backend.dispose();
 
   const results: Results = {
     env: {

@@ -109,6 +109,17 @@ export class ThreadTuner {
   }
 }
 
+/**
+ * One tuner per pool, shared by the engines on it: a kind of call costs the same in every engine of the same
+ * shape, so a new model (each fit of a hyper-parameter search) starts from what the last one measured.
+ */
+const tuners = new WeakMap<ThreadPool, ThreadTuner>();
+const tunerOf = (pool: ThreadPool): ThreadTuner => {
+  let tuner = tuners.get(pool);
+  if (!tuner) tuners.set(pool, (tuner = new ThreadTuner(pool.size)));
+  return tuner;
+};
+
 export class ThreadedEngine extends WasmEngine {
   private readonly layout: StepLayout;
   private readonly step: ThreadedStep;
@@ -135,7 +146,7 @@ export class ThreadedEngine extends WasmEngine {
       },
     };
     this.step = new ThreadedStep(pool, this.layout);
-    this.tuner = new ThreadTuner(pool.size);
+    this.tuner = tunerOf(pool);
   }
 
   override gradient(start: number, count: number, seed: number): number {
@@ -146,7 +157,7 @@ export class ThreadedEngine extends WasmEngine {
       return super.gradient(start, count, seed);
     }
     this.threadedGradient = true;
-    return this.tuner.timed(`gradient/${count}`, (threads) => {
+    return this.tuner.timed(`gradient ${count}×${d}×${cp}`, (threads) => {
       const train = this.batch(start, count, seed);
       return this.step.gradient({
         n: count, x: this.batchFrom, xStride: d * 4, rows: this.batchRows,
@@ -163,7 +174,7 @@ export class ThreadedEngine extends WasmEngine {
     for (let first = 0; first < data.n; first += chunk) {
       const count = Math.min(chunk, data.n - first), rows = data.identity + first * 4;
       const batch = { n: count, x: data.x, xStride: d * 4, rows, targets: data.targets, targetRows: rows };
-      sum += this.tuner.timed(`forward/${count}`, (threads) => this.step.forward(batch, threads), (threads) => this.ready(threads));
+      sum += this.tuner.timed(`forward ${count}×${d}×${cp}`, (threads) => this.step.forward(batch, threads), (threads) => this.ready(threads));
       visit(this.heap.f32(this.layout.s, count * cp), cp, first, count);
     }
     return sum / data.n + this.penalty(this.params);
