@@ -19,17 +19,20 @@ const { wasm } = backends;
 
 describe("gatherDropout and perturb: kernel = twin, bit for bit", () => {
   for (const simd of BUILDS) {
-    it(`${simd}: gatherDropout for d with and without a vector tail, p ∈ {0, 0.3, 0.9}`, () => {
+    it(`${simd}: gatherDropout for d with and without a vector tail, p ∈ {0, 0.3, 0.9}, whole batch or a chunk`, () => {
       const { exports: k, heap } = kernelsOf(wasm.get(simd)!);
       const rng = new Rng(3);
       for (const d of [1, 3, 4, 7, 17]) {
         for (const p of [0, 0.3, 0.9]) {
-          const X = gaussian(rng, 9, d), rows = Uint32Array.of(8, 0, 3, 3, 5);
-          const want = twin.gatherDropout(X, rows, p, 12345);
+          const X = gaussian(rng, 9, d), batch = Uint32Array.of(1, 8, 0, 3, 3, 5, 2), whole = twin.gatherDropout(X, batch, p, 12345);
+          // Rows 2..6 of the batch as a thread's chunk gets them: the same masks as in the whole batch's call.
+          const row0 = 2, rows = batch.subarray(row0);
+          const want = twin.gatherDropout(X, rows, p, 12345, row0);
+          expect(want.data).toEqual(whole.data.subarray(row0 * d));
           const got = withScope(heap, (sc) => {
             const x = sc.f32(X.data), idx = sc.alloc(rows.length * 4), out = sc.alloc(rows.length * d * 4);
             heap.u32(idx, rows.length).set(rows);
-            k.gatherDropout(rows.length, d, x, d * 4, idx, twin.dropoutThreshold(p), twin.dropoutScale(p), 12345, out);
+            k.gatherDropout(rows.length, d, x, d * 4, idx, twin.dropoutThreshold(p), twin.dropoutScale(p), 12345, out, row0);
             return heap.f32(out, rows.length * d).slice();
           });
           expect(Array.from(got)).toEqual(Array.from(want.data));

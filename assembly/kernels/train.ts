@@ -33,17 +33,18 @@ export function copy(dst: usize, src: usize, bytes: i32): void {
 }
 
 /**
- * Inverted input dropout of a batch: out[i, k] = X[idx[i], k]·scale where hash(seed, i·d + k) ≥ threshold, else 0.
- * threshold = ⌊p·2³²⌋ drops each input with probability p; scale = 1/(1 − p) keeps the expectation. out is n×d
- * with row stride d (4·d bytes).
+ * Inverted input dropout of a batch: out[i, k] = X[idx[i], k]·scale where hash(seed, (row0 + i)·d + k) ≥ threshold,
+ * else 0. threshold = ⌊p·2³²⌋ drops each input with probability p; scale = 1/(1 − p) keeps the expectation. out
+ * is n×d with row stride d (4·d bytes). row0 is the batch row of the call's first row (a thread's chunk of a
+ * batch: its rows get the masks they get in the whole batch's call).
  */
 export function gatherDropout(n: i32, d: i32, x: usize, xStride: usize, idx: usize, threshold: u32, scale: f32,
-                              seed: u32, out: usize): void {
-  assert(n >= 0 && d >= 1, "gatherDropout: need n >= 0 and d >= 1");
+                              seed: u32, out: usize, row0: i32): void {
+  assert(n >= 0 && d >= 1 && row0 >= 0, "gatherDropout: need n >= 0, d >= 1 and row0 >= 0");
   const rowBytes = <usize>d << 2;
   for (let i = 0; i < n; i++) {
     const src = rowAt(x, xStride, idx, i), dst = out + <usize>i * rowBytes;
-    const first = <u32>i * <u32>d;
+    const first = <u32>(row0 + i) * <u32>d;
     const k: usize = ASC_FEATURE_SIMD ? dropoutRow4(rowBytes, src, dst, threshold, scale, seed, first) : 0;
     for (let o = k; o < rowBytes; o += 4) {
       const keep = hash(seed, first + <u32>(o >> 2)) >= threshold;

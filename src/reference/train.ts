@@ -18,13 +18,16 @@ export const dropoutThreshold = (p: number): number => Math.floor(p * 2 ** 32);
 /** The inverted-dropout scale 1/(1 − p), as the f32 the kernel multiplies by. */
 export const dropoutScale = (p: number): number => Math.fround(1 / (1 - p));
 
-/** Rows `rows` of X with each input kept (and scaled by 1/(1 − p)) or zeroed, element e = i·d + k of the batch. */
-export function gatherDropout(X: Matrix, rows: ArrayLike<number>, p: number, seed: number): Matrix {
+/**
+ * Rows `rows` of X with each input kept (and scaled by 1/(1 − p)) or zeroed, element e = (row0 + i)·d + k of the
+ * batch (row0: the batch row of rows[0], when `rows` is a chunk of a batch).
+ */
+export function gatherDropout(X: Matrix, rows: ArrayLike<number>, p: number, seed: number, row0 = 0): Matrix {
   const d = X.cols, threshold = dropoutThreshold(p), scale = dropoutScale(p);
   const out = new Float32Array(rows.length * d);
   for (let i = 0; i < rows.length; i++) {
     for (let k = 0; k < d; k++) {
-      const keep = hash(seed, i * d + k) >= threshold;
+      const keep = hash(seed, (row0 + i) * d + k) >= threshold;
       out[i * d + k] = keep ? X.data[rows[i]! * d + k]! * scale : 0;
     }
   }

@@ -1,8 +1,8 @@
 /**
- * The training engine of a threaded backend: the WASM engine, whose `gradient`, `update` and `evaluate` run
- * split over the pool's threads (step.ts). The rest (random search, max-norm, dropout's gather) stays on the
- * caller. A batch's partition into row chunks depends on the pool's size only, so running a call on the caller
- * alone or on the whole pool gives the same bits: the thread count of each call is chosen by timing both
+ * The training engine of a threaded backend: the WASM engine, whose `gradient` (input dropout's gather included),
+ * `update` and `evaluate` run split over the pool's threads (step.ts). The rest (random search, max-norm) stays
+ * on the caller. A batch's partition into row chunks depends on the pool's size only, so running a call on the
+ * caller alone or on the whole pool gives the same bits: the thread count of each call is chosen by timing both
  * (ThreadTuner), and the results depend on the seed and the `threads` of init only. A batch too small to ever
  * pay for a fork-join runs the one-thread engine's step.
  */
@@ -11,7 +11,8 @@ import type { EngineSpec, ScoreVisitor, Slot } from "../train/engine.js";
 import { WasmEngine } from "../train/wasm-engine.js";
 import { padCols } from "../wasm/scope.js";
 import type { ThreadPool } from "./pool.js";
-import { ThreadedStep, type StepLayout } from "./step.js";
+import { ThreadedStep, type Batch, type StepLayout } from "./step.js";
+import { dropoutScale, dropoutThreshold } from "../reference/train.js";
 
 /**
  * Least work for which a fork-join may pay (one costs a few µs on an idle machine, far more on a loaded one):
@@ -157,13 +158,19 @@ export class ThreadedEngine extends WasmEngine {
       return super.gradient(start, count, seed);
     }
     this.threadedGradient = true;
-    return this.tuner.timed(`gradient ${count}×${d}×${cp}`, (threads) => {
-      const train = this.batch(start, count, seed);
-      return this.step.gradient({
-        n: count, x: this.batchFrom, xStride: d * 4, rows: this.batchRows,
-        targets: train.targets, targetRows: (train.order + start * 4) >>> 0,
-      }, threads);
-    }, (threads) => this.ready(threads));
+    return this.tuner.timed(`gradient ${count}×${d}×${cp}`, (threads) => this.step.gradient(this.stepBatch(start, count, seed), threads),
+      (threads) => this.ready(threads));
+  }
+
+  /** Rows start..start+count−1 of the epoch order, which the step's threads gather themselves under input dropout. */
+  private stepBatch(start: number, count: number, seed: number): Batch {
+    const train = this.data("train"), d = this.layout.d, p = this.spec.inputDropout, rows = (train.order + start * 4) >>> 0;
+    const batch = { n: count, xStride: d * 4, targets: train.targets, targetRows: rows };
+    if (p === 0) return { ...batch, x: train.x, rows };
+    return {
+      ...batch, x: this.batchX, rows: this.batchIdentity,
+      dropout: { from: train.x, fromStride: d * 4, fromRows: rows, threshold: dropoutThreshold(p), scale: dropoutScale(p), seed: seed >>> 0 },
+    };
   }
 
   /** As the WASM engine's, with each chunk's scores and loss split over the rows when that pays. */

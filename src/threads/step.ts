@@ -56,6 +56,11 @@ export interface Batch {
   rows: number;
   targets: number;
   targetRows: number;
+  /**
+   * Input dropout: the rows are first gathered, with their dropout masks, from `from` through its index list
+   * into `x` (rows then reads 0, 1, …); each chunk's thread gathers its own rows (gatherDropout's row0).
+   */
+  dropout?: { from: number; fromStride: number; fromRows: number; threshold: number; scale: number; seed: number };
 }
 
 /** Boundaries of `total` split into `parts` contiguous ranges whose sizes are multiples of `align` (but the last). */
@@ -98,7 +103,10 @@ export class ThreadedStep {
       const fused = call("fusedStep", lossId, nr, d, c, cp, x, xStride, rows + r0 * 4, targets, targetRows + r0 * 4, cw,
         delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row);
       losses.push(fused);
-      return [fused];
+      const drop = batch.dropout;
+      if (!drop) return [fused];
+      return [call("gatherDropout", nr, d, drop.from, drop.fromStride, drop.fromRows + r0 * 4, drop.threshold, drop.scale,
+        drop.seed, x + r0 * xStride, r0), fused];
     });
     this.slices(threads, (k0, kd) => {
       const values = this.penalties(k0, kd, 0);

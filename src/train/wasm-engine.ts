@@ -38,8 +38,8 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
   protected readonly cw: number;
   protected readonly s: number;
   protected readonly ds: number;
-  private readonly batchX: number;
-  private readonly batchIdentity: number;
+  protected readonly batchX: number;
+  protected readonly batchIdentity: number;
   /** Σ w_i·L_i of `count` rows of scores in s against the targets picked by idx; writes ds. */
   private readonly lossSum: (count: number, targets: number, idx: number) => number;
   /** The loss's id for fusedStep: its index in LOSSES. */
@@ -149,7 +149,7 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
       this.batchFrom = train.x;
       this.batchRows = idx;
     } else {
-      this.k.gatherDropout(count, d, train.x, d * 4, idx, dropoutThreshold(p), dropoutScale(p), seed >>> 0, this.batchX);
+      this.k.gatherDropout(count, d, train.x, d * 4, idx, dropoutThreshold(p), dropoutScale(p), seed >>> 0, this.batchX, 0);
       this.batchFrom = this.batchX;
       this.batchRows = this.batchIdentity;
     }

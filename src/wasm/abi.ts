@@ -81,7 +81,7 @@ export interface KernelExports {
   accumulate(len: number, dst: Ptr, src: Ptr, count: number, stride: number): void;
   /** threshold = ⌊p·2³²⌋ (a u32), scale = 1/(1 − p); out is n×d with row stride d. */
   gatherDropout(n: number, d: number, x: Ptr, xStride: number, idx: Ptr, threshold: number, scale: number, seed: number,
-                out: Ptr): void;
+                out: Ptr, row0: number): void;
   perturb(rows: number, c: number, cp: number, w: Ptr, out: Ptr, sigma: number, seed: number): void;
 
   heapBase(): number;
