@@ -39,14 +39,14 @@ const WINDOW = 16;
 /** Calls that try each choice in turn before the first pick. */
 const WARMUP = 6;
 
-interface Sample {
-  call: number;
-  ms: number;
-}
-
-/** The timings of one kind of call: [the caller alone, the whole pool], and when to try the loser again. */
+/**
+ * The timings of one kind of call, per choice (0: the caller alone, 1: the whole pool): a ring of its last
+ * WINDOW calls (call number, ms) and how many it has taken; and when to try the loser again.
+ */
 interface Arms {
-  samples: [Sample[], Sample[]];
+  at: [Float64Array, Float64Array];
+  ms: [Float64Array, Float64Array];
+  taken: [number, number];
   calls: number;
   best: number;
   interval: number;
@@ -55,8 +55,10 @@ interface Arms {
 
 /** A choice's time: its fastest call among the last WINDOW calls of the kind, else its latest call. */
 function estimate(arms: Arms, choice: 0 | 1): number {
-  const samples = arms.samples[choice], recent = samples.filter((x) => x.call >= arms.calls - WINDOW);
-  return recent.length > 0 ? Math.min(...recent.map((x) => x.ms)) : samples[samples.length - 1]!.ms;
+  const at = arms.at[choice], ms = arms.ms[choice], taken = arms.taken[choice];
+  let fastest = Infinity;
+  for (let i = 0; i < Math.min(taken, WINDOW); i++) if (at[i]! >= arms.calls - WINDOW) fastest = Math.min(fastest, ms[i]!);
+  return fastest < Infinity ? fastest : ms[(taken - 1) % WINDOW]!;
 }
 
 /**
@@ -102,12 +104,18 @@ export class ThreadTuner {
   /** Records how long a call of kind `key` took on `threads` threads. */
   record(key: string, threads: number, ms: number): void {
     let arms = this.arms.get(key);
-    if (!arms) this.arms.set(key, (arms = { samples: [[], []], calls: 0, best: -1, interval: 0, retryIn: 0 }));
-    const kept = arms.samples[threads === 1 ? 0 : 1];
-    kept.push({ call: arms.calls, ms });
-    if (kept.length > WINDOW) kept.shift();
+    if (!arms) {
+      const ring = (): Float64Array => new Float64Array(WINDOW);
+      arms = { at: [ring(), ring()], ms: [ring(), ring()], taken: [0, 0], calls: 0, best: -1, interval: 0, retryIn: 0 };
+      this.arms.set(key, arms);
+    }
+    const choice = threads === 1 ? 0 : 1, slot = arms.taken[choice] % WINDOW;
+    arms.at[choice][slot] = arms.calls;
+    arms.ms[choice][slot] = ms;
+    arms.taken[choice]++;
     arms.calls++;
   }
+
 }
 
 /**
@@ -134,6 +142,9 @@ export class ThreadedEngine extends WasmEngine {
   private stepThreads = 1;
   /** Whether the last gradient was the threaded step's, which leaves it for the step's `update` to complete. */
   private threadedGradient = false;
+  /** The tuner's key of a gradient of `count` rows, made once per count. */
+  private readonly gradientKeys = new Map<number, string>();
+  private readonly batchArgs: Batch;
 
   constructor(kernels: Kernels, spec: EngineSpec, private readonly pool: ThreadPool) {
     super(kernels, spec);
@@ -148,6 +159,11 @@ export class ThreadedEngine extends WasmEngine {
     };
     this.step = new ThreadedStep(pool, this.layout);
     this.tuner = tunerOf(pool);
+    const p = spec.inputDropout;
+    this.batchArgs = { n: 0, x: this.batchX, xStride: d * 4, rows: this.batchIdentity, targets: 0, targetRows: 0 };
+    if (p > 0) {
+      this.batchArgs.dropout = { from: 0, fromStride: d * 4, fromRows: 0, threshold: dropoutThreshold(p), scale: dropoutScale(p), seed: 0 };
+    }
   }
 
   override gradient(start: number, count: number, seed: number): number {
@@ -158,19 +174,35 @@ export class ThreadedEngine extends WasmEngine {
       return super.gradient(start, count, seed);
     }
     this.threadedGradient = true;
-    return this.tuner.timed(`gradient ${count}×${d}×${cp}`, (threads) => this.step.gradient(this.stepBatch(start, count, seed), threads),
-      (threads) => this.ready(threads));
+    // The tuner's calls spelt out (not `timed` with closures): a step allocates nothing.
+    let key = this.gradientKeys.get(count);
+    if (key === undefined) this.gradientKeys.set(count, (key = `gradient ${count}×${d}×${cp}`));
+    const threads = this.tuner.pick(key);
+    this.ready(threads);
+    const started = performance.now();
+    const loss = this.step.gradient(this.stepBatch(start, count, seed), threads);
+    this.tuner.record(key, threads, performance.now() - started);
+    return loss;
   }
 
-  /** Rows start..start+count−1 of the epoch order, which the step's threads gather themselves under input dropout. */
+  /**
+   * Rows start..start+count−1 of the epoch order (in a Batch reused from step to step), which the step's threads
+   * gather themselves under input dropout.
+   */
   private stepBatch(start: number, count: number, seed: number): Batch {
-    const train = this.data("train"), d = this.layout.d, p = this.spec.inputDropout, rows = (train.order + start * 4) >>> 0;
-    const batch = { n: count, xStride: d * 4, targets: train.targets, targetRows: rows };
-    if (p === 0) return { ...batch, x: train.x, rows };
-    return {
-      ...batch, x: this.batchX, rows: this.batchIdentity,
-      dropout: { from: train.x, fromStride: d * 4, fromRows: rows, threshold: dropoutThreshold(p), scale: dropoutScale(p), seed: seed >>> 0 },
-    };
+    const train = this.data("train"), b = this.batchArgs, rows = (train.order + start * 4) >>> 0;
+    b.n = count;
+    b.targets = train.targets;
+    b.targetRows = rows;
+    if (!b.dropout) {
+      b.x = train.x;
+      b.rows = rows;
+    } else {
+      b.dropout.from = train.x;
+      b.dropout.fromRows = rows;
+      b.dropout.seed = seed >>> 0;
+    }
+    return b;
   }
 
   /** As the WASM engine's, with each chunk's scores and loss split over the rows when that pays. */
@@ -192,7 +224,10 @@ export class ThreadedEngine extends WasmEngine {
    * with an empty run, or the call (and so the tuner's measure of the pool) would pay for their wake-up.
    */
   private ready(threads: number): void {
-    if (threads > 1 && this.stepThreads === 1) this.pool.run(Array.from({ length: threads }, () => []));
+    if (threads > 1 && this.stepThreads === 1) {
+      this.pool.begin(threads);
+      this.pool.go();
+    }
     this.stepThreads = threads;
   }
 

@@ -22,7 +22,7 @@ import { LOSSES, type LossKind, type UpdateRule } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
 import { updateKernel } from "../backend/wasm-ops.js";
 import { lossKernel } from "../train/wasm-engine.js";
-import { call, record, type KernelCall, type ThreadPool } from "./pool.js";
+import type { ThreadPool } from "./pool.js";
 
 /** What a step computes, and where: byte addresses of the resident buffers (assembly/README.md layout). */
 export interface StepLayout {
@@ -63,29 +63,51 @@ export interface Batch {
   dropout?: { from: number; fromStride: number; fromRows: number; threshold: number; scale: number; seed: number };
 }
 
-/** Boundaries of `total` split into `parts` contiguous ranges whose sizes are multiples of `align` (but the last). */
-export function split(total: number, parts: number, align: number): number[] {
-  const chunk = Math.ceil(total / parts / align) * align;
-  return Array.from({ length: parts + 1 }, (_, p) => Math.min(total, p * chunk));
+/** Boundary p of `total` split into `parts` contiguous ranges whose sizes are multiples of `align` (but the last). */
+export function boundary(total: number, parts: number, align: number, p: number): number {
+  return Math.min(total, p * Math.ceil(total / parts / align) * align);
 }
 
+/** All the boundaries: 0, …, total. */
+export function split(total: number, parts: number, align: number): number[] {
+  return Array.from({ length: parts + 1 }, (_, p) => boundary(total, parts, align, p));
+}
+
+/** Where a call of a run went, as one number: its thread and its index in the thread's program (−1: no call). */
+const place = (thread: number, index: number): number => thread * 65536 + index;
+
+/**
+ * Builds each run straight into the pool (begin, calls on `pool.on(thread)`, go), so that a step allocates
+ * nothing; the calls whose results it sums have their places kept in typed arrays.
+ */
 export class ThreadedStep {
   /** Partial blocks that the last `gradient` left for `update` or `reduce` to add into `grad`; null: none. */
   private pending: number | null = null;
+  /** Per row chunk, the place of its loss (forward) or fusedStep (gradient) call. */
+  private readonly losses: Int32Array;
+  /** Per slice, the places of its l2 and l1 penalty calls. */
+  private readonly penaltyCalls: Int32Array;
 
-  constructor(private readonly pool: ThreadPool, private readonly at: StepLayout) {}
+  constructor(private readonly pool: ThreadPool, private readonly at: StepLayout) {
+    this.losses = new Int32Array(at.chunks);
+    this.penaltyCalls = new Int32Array(2 * at.chunks);
+  }
 
   /** Forward pass of a batch on `threads` threads: S and dS of its rows, and the sum Σ w_i·L_i (not the mean). */
   forward(batch: Batch, threads: number): number {
-    const { d, cp, cw, params, s, ds } = this.at;
-    const { n, x, xStride, rows, targets, targetRows } = batch, row = cp * 4, losses: KernelCall[] = [];
-    this.pool.run(this.chunks(n, 4, threads, (r0, nr) => {
-      const sr = s + r0 * row, dsr = ds + r0 * row;
-      const loss = record((k) => lossKernel(k, this.at, cp, sr, dsr, cw)(nr, targets, targetRows + r0 * 4));
-      losses.push(loss);
-      return [call("scores", nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr), loss];
-    }));
-    return total(losses);
+    const { d, cp, cw, params, s, ds, chunks } = this.at;
+    const { n, x, xStride, rows, targets, targetRows } = batch, row = cp * 4;
+    this.pool.begin(threads);
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const r0 = boundary(n, chunks, 4, chunk), nr = boundary(n, chunks, 4, chunk + 1) - r0, t = chunk % threads;
+      this.losses[chunk] = -1;
+      if (nr === 0) continue;
+      const k = this.pool.on(t), sr = s + r0 * row;
+      k.scores(nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr);
+      this.losses[chunk] = place(t, lossKernel(k, this.at, cp, sr, ds + r0 * row, cw)(nr, targets, targetRows + r0 * 4));
+    }
+    this.pool.go();
+    return this.total(this.losses);
   }
 
   /**
@@ -93,35 +115,35 @@ export class ThreadedStep {
    * data loss + the penalties, and leaves dW and db for the next `update`: in pieces, until it or `reduce` runs.
    */
   gradient(batch: Batch, threads: number): number {
-    const { loss, d, c, cp, delta, cw, l2, l1, params, grad, s, ds, partials } = this.at;
-    const { n, x, xStride, rows, targets, targetRows } = batch, row = cp * 4, lossId = LOSSES.indexOf(loss);
-    const losses: KernelCall[] = [], penalties: KernelCall[] = [];
+    const { loss, d, c, cp, delta, cw, params, grad, s, ds, partials, chunks } = this.at;
+    const { n, x, xStride, rows, targets, targetRows, dropout } = batch, row = cp * 4, lossId = LOSSES.indexOf(loss);
     let blocks = 0;
-    const programs = this.chunks(n, 3, threads, (r0, nr, chunk) => {
-      const block = chunk === 0 ? grad : partials + (chunk - 1) * this.blockBytes;
-      blocks = Math.max(blocks, chunk);
-      const fused = call("fusedStep", lossId, nr, d, c, cp, x, xStride, rows + r0 * 4, targets, targetRows + r0 * 4, cw,
-        delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row);
-      losses.push(fused);
-      const drop = batch.dropout;
-      if (!drop) return [fused];
-      return [call("gatherDropout", nr, d, drop.from, drop.fromStride, drop.fromRows + r0 * 4, drop.threshold, drop.scale,
-        drop.seed, x + r0 * xStride, r0), fused];
-    });
-    this.slices(threads, (k0, kd) => {
-      const values = this.penalties(k0, kd, 0);
-      penalties.push(...values);
-      return values;
-    }).forEach((calls, t) => programs[t]!.push(...calls));
-    this.pool.run(programs);
+    this.pool.begin(threads);
+    for (let chunk = 0; chunk < chunks; chunk++) {
+      const r0 = boundary(n, chunks, 3, chunk), nr = boundary(n, chunks, 3, chunk + 1) - r0, t = chunk % threads;
+      this.losses[chunk] = -1;
+      if (nr === 0) continue;
+      const k = this.pool.on(t), block = chunk === 0 ? grad : partials + (chunk - 1) * this.blockBytes;
+      blocks = chunk;
+      if (dropout) {
+        k.gatherDropout(nr, d, dropout.from, dropout.fromStride, dropout.fromRows + r0 * 4, dropout.threshold,
+          dropout.scale, dropout.seed, x + r0 * xStride, r0);
+      }
+      this.losses[chunk] = place(t, k.fusedStep(lossId, nr, d, c, cp, x, xStride, rows + r0 * 4, targets,
+        targetRows + r0 * 4, cw, delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row));
+    }
+    for (let slice = 0; slice < chunks; slice++) this.penalties(slice, threads, false);
+    this.pool.go();
     this.pending = blocks;
-    return total(losses) / n + total(penalties);
+    return this.total(this.losses) / n + this.total(this.penaltyCalls);
   }
 
   /** Completes the gradient in `grad` (the partials and the penalties' gradient), if a `gradient` left it in pieces. */
   reduce(threads: number): void {
     if (this.pending === null) return;
-    this.pool.run(this.slices(threads, (k0, kd) => this.reduction(k0, kd)));
+    this.pool.begin(threads);
+    for (let slice = 0; slice < this.at.chunks; slice++) this.reduction(slice, threads);
+    this.pool.go();
     this.pending = null;
   }
 
@@ -130,14 +152,17 @@ export class ThreadedStep {
    * (0: no copy).
    */
   update(rule: UpdateRule, state: readonly number[], prev: number, hyper: UpdateHyper, threads: number): void {
-    const { cp, params, grad } = this.at;
-    const row = cp * 4, [s0 = 0, s1 = 0] = state;
-    this.pool.run(this.slices(threads, (k0, kd) => {
-      const off = k0 * row, len = kd * cp, calls = this.reduction(k0, kd);
-      if (prev) calls.push(call("copy", prev + off, params + off, len * 4));
-      calls.push(record((k) => updateKernel(k, rule, len, params + off, grad + off, s0 && s0 + off, s1 && s1 + off, hyper)));
-      return calls;
-    }));
+    const { d, cp, params, grad, chunks } = this.at, row = cp * 4, s0 = state[0] ?? 0, s1 = state[1] ?? 0;
+    this.pool.begin(threads);
+    for (let slice = 0; slice < chunks; slice++) {
+      const k0 = boundary(d + 1, chunks, 4, slice), kd = boundary(d + 1, chunks, 4, slice + 1) - k0;
+      if (kd === 0) continue;
+      this.reduction(slice, threads);
+      const k = this.pool.on(slice % threads), off = k0 * row, len = kd * cp;
+      if (prev) k.copy(prev + off, params + off, len * 4);
+      updateKernel(k, rule, len, params + off, grad + off, s0 && s0 + off, s1 && s1 + off, hyper);
+    }
+    this.pool.go();
     this.pending = null;
   }
 
@@ -145,48 +170,35 @@ export class ThreadedStep {
     return (this.at.d + 1) * this.at.cp * 4;
   }
 
-  /** The calls that complete rows [k0, k0 + kd) of `grad` after a `gradient`; none when nothing is pending. */
-  private reduction(k0: number, kd: number): KernelCall[] {
-    if (this.pending === null) return [];
-    const { cp, grad, partials } = this.at, off = k0 * cp * 4;
-    const calls = this.pending > 0 ? [call("accumulate", kd * cp, grad + off, partials + off, this.pending, this.blockBytes)] : [];
-    return [...calls, ...this.penalties(k0, kd, grad + off)];
-  }
-
-  /** The penalties over rows [k0, k0 + kd) of W (the bias row excluded), adding their gradient at `dw` (0: none). */
-  private penalties(k0: number, kd: number, dw: number): KernelCall[] {
-    const { d, cp, params, l2, l1 } = this.at, len = (Math.min(k0 + kd, d) - k0) * cp;
-    if (len <= 0) return [];
-    return ([["l2Penalty", l2], ["l1Penalty", l1]] as const).filter(([, lambda]) => lambda > 0)
-      .map(([penalty, lambda]) => call(penalty, len, params + k0 * cp * 4, lambda, dw));
+  /** The calls that complete a slice of `grad` after a `gradient`; none when nothing is pending. */
+  private reduction(slice: number, threads: number): void {
+    if (this.pending === null) return;
+    const { d, cp, grad, partials, chunks } = this.at;
+    const k0 = boundary(d + 1, chunks, 4, slice), kd = boundary(d + 1, chunks, 4, slice + 1) - k0, off = k0 * cp * 4;
+    if (kd === 0) return;
+    if (this.pending > 0) this.pool.on(slice % threads).accumulate(kd * cp, grad + off, partials + off, this.pending, this.blockBytes);
+    this.penalties(slice, threads, true);
   }
 
   /**
-   * Per thread, the calls `make(start, size)` of the batch's row chunks: the K chunks of the layout's partition
-   * (sizes multiples of `align` but the last; empty ones skipped), chunk i on thread i mod threads.
+   * The penalties over a slice's rows of W (the bias row excluded), on its thread: their values only, or with
+   * their gradient added into `grad`. Sums over slices depend on K only, never on the thread count.
    */
-  private chunks(n: number, align: number, threads: number, make: (r0: number, nr: number, chunk: number) => KernelCall[]) {
-    return spread(split(n, this.at.chunks, align), threads, make);
+  private penalties(slice: number, threads: number, gradient: boolean): void {
+    const { d, cp, params, grad, l2, l1, chunks } = this.at;
+    const k0 = boundary(d + 1, chunks, 4, slice), k1 = Math.min(boundary(d + 1, chunks, 4, slice + 1), d);
+    const t = slice % threads, off = k0 * cp * 4, len = (k1 - k0) * cp, dw = gradient ? grad + off : 0;
+    this.penaltyCalls[2 * slice] = len > 0 && l2 > 0 ? place(t, this.pool.on(t).l2Penalty(len, params + off, l2, dw)) : -1;
+    this.penaltyCalls[2 * slice + 1] = len > 0 && l1 > 0 ? place(t, this.pool.on(t).l1Penalty(len, params + off, l1, dw)) : -1;
   }
 
-  /**
-   * Per thread, the calls `make(start, size)` of the parameter block's rows 0..d cut into K slices (aligned to 4),
-   * slice i on thread i mod threads. Sums over slices (the penalties) depend on K only, never on the thread count.
-   */
-  private slices(threads: number, make: (start: number, size: number) => KernelCall[]): KernelCall[][] {
-    return spread(split(this.at.d + 1, this.at.chunks, 4), threads, make);
+  /** Σ of the results of the calls at `places`, in their order. */
+  private total(places: Int32Array): number {
+    let sum = 0;
+    for (let i = 0; i < places.length; i++) {
+      const at = places[i]!;
+      if (at >= 0) sum += this.pool.result(at >>> 16, at & 0xffff);
+    }
+    return sum;
   }
 }
-
-/** Per thread, the calls of the ranges between `bounds` (empty ones skipped), range i on thread i mod threads. */
-function spread(bounds: number[], threads: number, make: (start: number, size: number, i: number) => KernelCall[]) {
-  const programs: KernelCall[][] = Array.from({ length: threads }, () => []);
-  for (let i = 0; i + 1 < bounds.length; i++) {
-    const start = bounds[i]!, size = bounds[i + 1]! - start;
-    if (size > 0) programs[i % threads]!.push(...make(start, size, i));
-  }
-  return programs;
-}
-
-/** Σ of the calls' results, in the order given. */
-const total = (calls: readonly KernelCall[]): number => calls.reduce((sum, c) => sum + c.result, 0);
