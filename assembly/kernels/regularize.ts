@@ -7,51 +7,38 @@ import { abs, add, ld, lanesSum, mul, sign, splat, st } from "./lanes";
 /** λ·Σw², dw += 2λ·w (the cs231n convention). */
 export function l2Penalty(len: i32, w: usize, lambda: f64, dw: usize): f64 {
   assert(len >= 0 && lambda >= 0, "l2Penalty: need len >= 0 and lambda >= 0");
-  const twoLambda = 2 * lambda;
-  let sum: f64 = 0, o: usize = 0;
-  if (ASC_FEATURE_SIMD) {
-    // Two pairs per iteration into two sums: one sum's chain of adds would bound the loop, not the loads.
-    let even = splat<v128>(0), odd = even;
-    for (const quads = (<usize>len >> 2) << 4; o < quads; o += 16) {
-      even = add<v128>(even, l2At<v128>(w + o, twoLambda, dw && dw + o));
-      odd = add<v128>(odd, l2At<v128>(w + o + 8, twoLambda, dw && dw + o + 8));
-    }
-    sum = lanesSum<v128>(add<v128>(even, odd));
-  }
-  for (const end = <usize>len << 2; o < end; o += 4) sum += l2At<f64>(w + o, twoLambda, dw && dw + o);
-  return lambda * sum;
-}
-
-/** w² of the element(s) at w, after adding 2λ·w into dw (unless dw is 0). */
-// @ts-ignore: decorator
-@inline function l2At<T>(w: usize, twoLambda: f64, dw: usize): T {
-  const wi = ld<T>(w);
-  if (dw) st<T>(dw, add<T>(ld<T>(dw), mul<T>(splat<T>(twoLambda), wi)));
-  return mul<T>(wi, wi);
+  return lambda * penaltySum(false, len, w, lambda, dw);
 }
 
 /** λ·Σ|w|, dw += λ·sign(w), 0 at 0. */
 export function l1Penalty(len: i32, w: usize, lambda: f64, dw: usize): f64 {
   assert(len >= 0 && lambda >= 0, "l1Penalty: need len >= 0 and lambda >= 0");
+  return lambda * penaltySum(true, len, w, lambda, dw);
+}
+
+/** Σw² (or Σ|w| when `l1`, a constant at each call site), adding the penalty's gradient into dw unless dw is 0. */
+// @ts-ignore: decorator
+@inline function penaltySum(l1: bool, len: i32, w: usize, lambda: f64, dw: usize): f64 {
   let sum: f64 = 0, o: usize = 0;
   if (ASC_FEATURE_SIMD) {
+    // Two pairs per iteration into two sums: one sum's chain of adds would bound the loop, not the loads.
     let even = splat<v128>(0), odd = even;
     for (const quads = (<usize>len >> 2) << 4; o < quads; o += 16) {
-      even = add<v128>(even, l1At<v128>(w + o, lambda, dw && dw + o));
-      odd = add<v128>(odd, l1At<v128>(w + o + 8, lambda, dw && dw + o + 8));
+      even = add<v128>(even, penaltyAt<v128>(l1, w + o, lambda, dw && dw + o));
+      odd = add<v128>(odd, penaltyAt<v128>(l1, w + o + 8, lambda, dw && dw + o + 8));
     }
     sum = lanesSum<v128>(add<v128>(even, odd));
   }
-  for (const end = <usize>len << 2; o < end; o += 4) sum += l1At<f64>(w + o, lambda, dw && dw + o);
-  return lambda * sum;
+  for (const end = <usize>len << 2; o < end; o += 4) sum += penaltyAt<f64>(l1, w + o, lambda, dw && dw + o);
+  return sum;
 }
 
-/** |w| of the element(s) at w, after adding λ·sign(w) into dw (unless dw is 0). */
+/** w² (or |w|) of the element(s) at w, after adding 2λ·w (or λ·sign(w)) into dw unless dw is 0. */
 // @ts-ignore: decorator
-@inline function l1At<T>(w: usize, lambda: f64, dw: usize): T {
+@inline function penaltyAt<T>(l1: bool, w: usize, lambda: f64, dw: usize): T {
   const wi = ld<T>(w);
-  if (dw) st<T>(dw, add<T>(ld<T>(dw), mul<T>(splat<T>(lambda), sign<T>(wi))));
-  return abs<T>(wi);
+  if (dw) st<T>(dw, add<T>(ld<T>(dw), l1 ? mul<T>(splat<T>(lambda), sign<T>(wi)) : mul<T>(splat<T>(2 * lambda), wi)));
+  return l1 ? abs<T>(wi) : mul<T>(wi, wi);
 }
 
 /** Scales every class column of W (d×cp, first c columns) whose L2 norm exceeds limit down to norm limit. */
