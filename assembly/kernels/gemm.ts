@@ -11,7 +11,7 @@ import { rowAt, madd } from "./common";
 
 /** Vectors (4 classes each) in the class tile that starts `left` vectors before the end of the padded row. */
 // @ts-ignore: decorator
-@inline function tileWidth(left: i32): i32 {
+@inline export function tileWidth(left: i32): i32 {
   return left == 1 ? 1 : left == 2 || left == 4 ? 2 : 3;
 }
 
