@@ -1,6 +1,8 @@
 // The threaded build: shared memory, worker pool, threaded steps against the one-thread backend, faults, exit.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { spawnSync } from "node:child_process";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { init, LinearClassifier, LOSSES, UPDATE_RULES, type Backend, type LossKind, type Matrix, type OptimizerState, type UpdateRule } from "../src/index.js";
@@ -322,6 +324,33 @@ describe("training engine on a threaded backend", () => {
       expect(again.losses).toEqual(a.losses);
     });
   }
+  it("a training step on the pool allocates under 4 KB of JS heap (it once built ~17 KB of call objects)", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const youngBytes = () => getHeapSpaceStatistics().find((space) => space.space_name === "new_space")!.space_used_size;
+    const engine = createEngine(threaded, spec("softmax", "adam", 0.2));
+    try {
+      const data = new Rng(8);
+      engine.load("train", gaussian(data, N, D, 0.1), randomLabels(data, N, C));
+      const rows = 2 * BATCH; // two full batches: both fork (the third, of 3 rows, never does)
+      const epoch = (seed: number) => {
+        engine.shuffle(new Rng(seed));
+        for (let start = 0; start < rows; start += BATCH) {
+          engine.gradient(start, BATCH, seed + start);
+          engine.update(1e-3, 0.9);
+        }
+      };
+      for (let e = 0; e < 300; e++) epoch(e); // until V8 has optimized the step's JS
+      gc();
+      const before = youngBytes(), steps = 400;
+      for (let e = 0; e < steps / 2; e++) epoch(e);
+      const perStep = (youngBytes() - before) / steps;
+      expect(perStep).toBeGreaterThanOrEqual(0); // a scavenge in between would have meant far more garbage
+      expect(perStep).toBeLessThan(4096); // measured ~1.4 KB: the JS-to-wasm calls box their f64 arguments
+    } finally {
+      engine.dispose();
+    }
+  });
 });
 
 describe("LinearClassifier({ threads })", () => {
