@@ -115,7 +115,6 @@ export class ThreadTuner {
     arms.taken[choice]++;
     arms.calls++;
   }
-
 }
 
 /**

@@ -70,7 +70,6 @@ export class ThreadPool {
   private readonly blocking = canBlock();
   /** Kernel names by index (the records in shared memory carry the index): the module's function exports. */
   private readonly names: string[];
-  private readonly index: Map<string, number>;
   private readonly fns: Kernel[];
   /** The run being built: threads, calls per thread, and the caller's own records (the workers' are in `ctl`). */
   private threads = 0;
@@ -86,7 +85,6 @@ export class ThreadPool {
   private constructor(private readonly kernels: Kernels, private readonly ctl: number,
                       private readonly workers: WorkerHandle[], private readonly timeout: number, size: number) {
     this.names = WebAssembly.Module.exports(kernels.module).filter((e) => e.kind === "function").map((e) => e.name);
-    this.index = new Map(this.names.map((name, i) => [name, i]));
     const exports = kernels.exports as unknown as Record<string, Kernel>;
     this.fns = this.names.map((name) => exports[name]!);
     this.counts = new Int32Array(size);
