@@ -451,7 +451,7 @@ export interface Contender {
 /**
  * Every configuration (softmax/hinge × sgd/adam) by every contender, round-robin: repetition r times each
  * contender once in turn, so that a burst of load on the shared machine hits all of them alike. The fast
- * contenders run one untimed round first.
+ * contenders run untimed rounds first.
  */
 export async function benchEpochs(data: EpochData, contenders: Contender[], reps: { fast: number; slow: number },
                                   log: (line: string) => void): Promise<EpochRow[]> {
@@ -462,9 +462,11 @@ export async function benchEpochs(data: EpochData, contenders: Contender[], reps
       const config = `${loss} + ${rule}`;
       const trainers = contenders.map((c) => ({ c, trainer: c.make({ loss, rule }), times: [] as number[], overheads: [] as number[] }));
       const rounds = Math.max(reps.fast, reps.slow);
-      // Round −1, untimed, warms the fast contenders up: V8 compiles their hot code on a background thread that
-      // takes a core from a 2-thread contender, and the thread tuner learns the shape.
-      for (let r = -1; r < rounds; r++) {
+      // Untimed rounds warm the fast contenders up: V8 compiles their hot code on a background thread that takes
+      // a core from a 2-thread contender, and the thread tuner learns the shape. The first configuration gets two,
+      // as a process's first few hundred steps are still compiling.
+      const warmup = rows.length === 0 ? 2 : 1;
+      for (let r = -warmup; r < rounds; r++) {
         for (const t of trainers) {
           if (r >= (t.c.slow ? reps.slow : reps.fast) || (r < 0 && t.c.slow)) continue;
           if (r < 0) {
