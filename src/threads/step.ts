@@ -77,8 +77,9 @@ export function split(total: number, parts: number, align: number): number[] {
 const place = (thread: number, index: number): number => thread * 65536 + index;
 
 /**
- * Builds each run straight into the pool (begin, calls on `pool.on(thread)`, go), so that a step allocates
- * nothing; the calls whose results it sums have their places kept in typed arrays.
+ * Builds each run straight into the pool (begin, calls on `pool.on(thread)`, go), so that a step makes no JS
+ * objects (test/threads.test.ts bounds what it allocates); the calls whose results it sums have their places
+ * kept in typed arrays.
  */
 export class ThreadedStep {
   /** Partial blocks that the last `gradient` left for `update` or `reduce` to add into `grad`; null: none. */
