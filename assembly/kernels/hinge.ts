@@ -1,7 +1,7 @@
 // Margin losses: multiclass SVM hinge, squared hinge, and the multi-label attribute hinge.
 // Each returns Σ_i w_i·L_i over the n rows (f64) and overwrites dS (n×cp) with w_i·∂L_i/∂s, pad lanes zero.
 // A margin exactly 0 is a kink and takes the subgradient 0.
-import { classWeight, rowAt } from "./common";
+import { classWeight, rowAt, targetLoss } from "./common";
 
 /** L_i = Σ_{j≠y} max(0, s_j − s_y + Δ)^p for p = 1 (hinge) or 2 (squared hinge). */
 function marginLoss(squared: bool, n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, delta: f32,
@@ -43,23 +43,16 @@ export function squaredHinge(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: u
   return marginLoss(true, n, c, cp, s, y, idx, cw, delta, ds);
 }
 
+@final class AttributeHinge {
+  // @ts-ignore: decorator
+  @inline at(s: f32, t: f32, out: usize): f64 {
+    const margin: f32 = <f32>1 - t * s;
+    store<f32>(out, margin > 0 ? -t : 0);
+    return margin > 0 ? margin : 0;
+  }
+}
+
 /** L_i = Σ_j max(0, 1 − t_j·s_j) with targets t ∈ {−1, +1} (n×c rows picked by idx). */
 export function attributeHinge(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
-  assert(n >= 0 && c >= 1, "attributeHinge: need n >= 0 rows and c >= 1 classes");
-  assert(cp == ((c + 3) & ~3), "attributeHinge: cp must be c rounded up to a multiple of 4");
-  const ldc = <usize>cp << 2, ldt = <usize>c << 2;
-  let total: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const row = s + <usize>i * ldc, out = ds + <usize>i * ldc, tr = rowAt(t, ldt, idx, i);
-    memory.fill(out, 0, ldc);
-    for (let j: usize = 0; j < ldt; j += 4) {
-      const tj = load<f32>(tr + j);
-      const margin: f32 = <f32>1 - tj * load<f32>(row + j);
-      if (margin > 0) {
-        total += margin;
-        store<f32>(out + j, -tj);
-      }
-    }
-  }
-  return total;
+  return targetLoss<AttributeHinge>(n, c, cp, s, t, idx, ds);
 }
