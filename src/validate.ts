@@ -86,7 +86,17 @@ export function optionsArg<T extends object>(name: string, value: T | undefined)
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${describe(value)}`);
   }
-  return value;
+  return ownEntries(value) as Partial<T>;
+}
+
+/**
+ * A copy of an options object's own enumerable fields, each read once: a key inherited through the prototype
+ * chain is no option, and a getter cannot answer the checks one thing and the computation another.
+ */
+export function ownEntries(value: object): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = (value as Record<string, unknown>)[key];
+  return copy;
 }
 
 export function float32Array(name: string, value: unknown, length?: number): Float32Array {
@@ -99,15 +109,17 @@ export function float32Array(name: string, value: unknown, length?: number): Flo
 
 export function matrixArg(name: string, value: unknown, finite = true): Matrix {
   if (typeof value !== "object" || value === null) throw new TypeError(`${name} must be a Matrix {rows, cols, data}, got ${describe(value)}`);
-  const m = value as Partial<Matrix>;
-  dimension(`${name}.rows`, m.rows);
-  dimension(`${name}.cols`, m.cols);
-  float32Array(`${name}.data`, m.data);
-  if (m.data!.length !== m.rows! * m.cols!) {
-    throw new RangeError(`${name}.data has length ${m.data!.length} but ${name} is ${m.rows}×${m.cols} (${m.rows! * m.cols!})`);
+  // Each field is read once, and what was checked is what the caller computes on: a getter or Proxy that
+  // answers differently on a second read cannot slip past the checks.
+  const m = value as Partial<Matrix>, rows = m.rows, cols = m.cols, data = m.data;
+  dimension(`${name}.rows`, rows);
+  dimension(`${name}.cols`, cols);
+  float32Array(`${name}.data`, data);
+  if (data!.length !== rows! * cols!) {
+    throw new RangeError(`${name}.data has length ${data!.length} but ${name} is ${rows}×${cols} (${rows! * cols!})`);
   }
-  if (finite) allFinite(name, m.data!);
-  return m as Matrix;
+  if (finite) allFinite(name, data!);
+  return { rows: rows!, cols: cols!, data: data! };
 }
 
 /** Labels: an Int32Array of length n with every value in 0..classes−1. */

@@ -27,6 +27,11 @@ export class Rng {
     this.s3 = next();
   }
 
+  /** An independent generator in this one's state: both go on to draw the same numbers. */
+  clone(): Rng {
+    return Object.assign(Object.create(Rng.prototype) as Rng, this);
+  }
+
   /** A uniform 32-bit unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

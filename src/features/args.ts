@@ -6,5 +6,5 @@ export function optionsArg<T extends object>(name: string, value: T | undefined)
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an options object, got ${v.describe(value)}`);
   }
-  return value;
+  return v.ownEntries(value) as T;
 }

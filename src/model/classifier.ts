@@ -25,6 +25,7 @@ import {
   balancedTree, centroidTree, classCounts, classMeans, huffmanTree, treeFromChildren, type HsmTree,
 } from "../hsoftmax/tree.js";
 import { transpose } from "../hsoftmax/engine-common.js";
+import type { RunControl } from "./control.js";
 import { object, knownKeys, type BackendOption, type LinearModelOptions, type Resolved } from "./options.js";
 import {
   LinearModel, parseModelJSON, type ChunkSource, type EngineLoss, type FitOptions, type History, type LinearModelJSON,
@@ -62,7 +63,7 @@ export interface LinearClassifierOptions extends LinearModelOptions<Classificati
   tree?: TreeShape;
 }
 
-export interface FitStreamOptions {
+export interface FitStreamOptions extends RunControl {
   /** Passes over the stream. Default 1. */
   epochs?: number;
   /** As in partialFit: needed on the first call unless the first chunk holds the highest label. */
@@ -71,7 +72,7 @@ export interface FitStreamOptions {
   onEpoch?: FitOptions<unknown, "Accuracy">["onEpoch"];
 }
 
-export interface PartialFitOptions {
+export interface PartialFitOptions extends RunControl {
   /** On the first call: the number of classes, or all the class labels (0..C−1). Default: max label + 1. */
   classes?: number | ArrayLike<number>;
 }
@@ -86,8 +87,9 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
   /** The class tree the weights belong to (loss 'hierarchical-softmax' once started or loaded), else null. */
   private hsmTree: HsmTree | null = null;
 
-  constructor(options: LinearClassifierOptions = {}) {
-    super(options, CLASSIFICATION_LOSSES, "softmax", ["classWeight", "tree"]);
+  constructor(given: LinearClassifierOptions = {}) {
+    super(given, CLASSIFICATION_LOSSES, "softmax", ["classWeight", "tree"]);
+    const options = object("options", given) as LinearClassifierOptions; // own keys, as the base class read them
     const loss = this.options.loss;
     if (loss === "hierarchical-softmax") refuseForHsm(this.options);
     else if (options.tree !== undefined) throw new RangeError(`tree applies to loss 'hierarchical-softmax', not '${loss}'`);
@@ -134,9 +136,8 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
 
   /** One epoch over this piece of the data, continuing the weights and the optimizer state. */
   async partialFit(X: Rows, y: Y, options: PartialFitOptions = {}): Promise<History<"Accuracy">> {
-    const opts = object("options", options);
-    knownKeys("options", opts, ["classes"]);
-    return this.partialFitModel(X, y, classCount(options.classes, this.classes));
+    const { classes, ...control } = object("options", options) as PartialFitOptions;
+    return this.partialFitModel(X, y, classCount(classes, this.classes), control);
   }
 
   /**
@@ -147,8 +148,7 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
    */
   fitStream(source: ChunkSource<Y>, options: FitStreamOptions = {}): Promise<History<"Accuracy">> {
     const opts = object("options", options);
-    knownKeys("options", opts, ["epochs", "classes", "onEpoch"]);
-    return this.fitStreamModel(source, options.epochs, classCount(options.classes, this.classes), options.onEpoch);
+    return this.fitStreamModel(source, opts, classCount(opts.classes as FitStreamOptions["classes"], this.classes));
   }
 
   /**
@@ -225,6 +225,14 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
     if (loss === "hierarchical-softmax") model.hsmTree = treeArg(parsed.tree, parsed.outputs + 1);
     else if (parsed.tree !== undefined) throw new RangeError(`json.tree belongs to loss 'hierarchical-softmax', not '${loss}'`);
     return model.loadJSON(parsed);
+  }
+
+  protected override saveExtra(): unknown {
+    return this.hsmTree;
+  }
+
+  protected override restoreExtra(saved: unknown): void {
+    this.hsmTree = saved as HsmTree | null;
   }
 
   protected override rowsArg(name: string, X: unknown): Rows {

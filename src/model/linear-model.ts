@@ -10,7 +10,7 @@ import { init } from "../init.js";
 import { threadsOption } from "../threads/setup.js";
 import { Rng } from "../data/rng.js";
 import {
-  createEngine, type EngineSpec, type EngineTargets, type HsmEngineSpec, type ModelLoss, type ScoreVisitor, type TrainingEngine,
+  createEngine, type EngineSnapshot, type EngineSpec, type EngineTargets, type HsmEngineSpec, type ModelLoss, type ScoreVisitor, type TrainingEngine,
 } from "../train/engine.js";
 import { initialWeights } from "../train/initializers.js";
 import { learningRateAt, momentumAt } from "../train/schedule.js";
@@ -19,6 +19,27 @@ import * as v from "../validate.js";
 import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows } from "../sparse/csr.js";
 import { identityBatch, sparseOpsOf } from "../sparse/ops.js";
 import type { HitRule } from "../reference/metrics.js";
+import { abortError, runControl, RUN_CONTROL_KEYS, Slicer, SLICE_MS, type RunControl } from "./control.js";
+
+/** What a training call may change, saved before it runs (see `transaction`). */
+interface Saved {
+  params: { W: Matrix; b: Float32Array } | null;
+  targetKind: string | null;
+  epochsDone: number;
+  rng: { shuffle: Rng; step: Rng } | null;
+  engine: TrainingEngine | null;
+  engineSparse: boolean;
+  engineBatch: number;
+  engineState: EngineSnapshot | null;
+  extra: unknown;
+}
+
+const FIT_KEYS = ["validation", "onEpoch", "earlyStopping", "trainMetrics", ...RUN_CONTROL_KEYS];
+
+function onEpochArg<M extends string>(value: unknown): ((info: EpochInfo<M>) => void | Promise<void>) | undefined {
+  if (value !== undefined && typeof value !== "function") throw new TypeError(`onEpoch must be a function, got ${v.describe(value)}`);
+  return value as ((info: EpochInfo<M>) => void | Promise<void>) | undefined;
+}
 
 /** The progressive training metrics of an epoch, summed step by step: Σ loss·rows and the rows predicted right. */
 interface Tally {
@@ -61,7 +82,7 @@ export interface EarlyStopping<M extends string> {
   restoreBest?: boolean;
 }
 
-export interface FitOptions<Y, M extends string> {
+export interface FitOptions<Y, M extends string> extends RunControl {
   /** Evaluated after every epoch (never trained on). */
   validation?: [X: Rows, y: Y];
   /** Called once after every epoch (awaited if it returns a promise). */
@@ -92,11 +113,13 @@ export type History<M extends string> = {
   stoppedEarly: boolean;
 } & { [K in `train${M}` | `val${M}`]: number[] };
 
-/** Thrown when the loss becomes NaN or infinite; the model keeps the weights from before the step. */
+/**
+ * Thrown when the loss becomes NaN or infinite. The model is then as it was before the call, or, with the fit
+ * option keepProgress, holds the weights from before the diverging update.
+ */
 export class DivergenceError extends Error {
   constructor(readonly epoch: number, readonly step: number, readonly loss: number, where: string) {
-    super(`training diverged in epoch ${epoch}, ${where}: the loss became ${loss}. The model keeps the weights from `
-      + "before the last update, whose loss was finite; try a lower learning rate");
+    super(`training diverged in epoch ${epoch}, ${where}: the loss became ${loss}; try a lower learning rate`);
     this.name = "DivergenceError";
   }
 }
@@ -137,6 +160,8 @@ export interface LinearModelJSON {
   options: Record<string, unknown>;
   /** Loss 'hierarchical-softmax' only: the class tree's `children` (2·outputs entries; src/hsoftmax/tree.ts). */
   tree?: number[];
+  /** The user's own data (`model.metadata`), any JSON value; the library never reads it. */
+  metadata?: unknown;
 }
 
 export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
@@ -156,8 +181,15 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   protected targetKind: string | null = null;
   private rng: { shuffle: Rng; step: Rng } | null = null;
   private epochsDone = 0;
-  private training = false;
+  /** Rows per step the engine was made for (its batch buffers). */
+  private engineBatch = 0;
+  /** The running training call's saved state (null when none runs): one call at a time. */
+  private saved: Saved | null = null;
   private disposed = false;
+  /** The user's own data kept in the model file (toJSON/fromJSON), never read by the library. */
+  metadata: unknown = undefined;
+  /** How long a fit works before it yields to the event loop (ms); internal, for the yield bench. */
+  protected sliceMs = SLICE_MS;
 
   protected abstract readonly modelName: string;
   /** The score's name in the history: 'Accuracy' or 'R2'. */
@@ -202,7 +234,12 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     // A borrowed backend disposed under the model: its engine must not go on training on released memory.
     if (this.backendValue?.isDisposed) throw new Error(`the backend of this ${this.modelName} has been disposed`);
     if (!this.backendValue) {
-      this.backendValue = await init({ backend: this.backendName, threads: this.threads });
+      const backend = await init({ backend: this.backendName, threads: this.threads });
+      if (this.disposed) { // disposed while the backend loaded
+        backend.dispose();
+        this.alive();
+      }
+      this.backendValue = backend;
       this.ownsBackend = true;
     }
     return this;
@@ -238,67 +275,62 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   }
 
   /** Trains from scratch (new weights, fresh optimizer state) for `epochs` epochs. */
-  protected async fitModel(X: Rows, y: unknown, options: FitOptions<unknown, M>): Promise<History<M>> {
-    this.alive();
-    this.notTraining();
-    const fit = object("fit options", options ?? {}) as FitOptions<unknown, M>;
-    knownKeys("fit options", fit as Record<string, unknown>, ["validation", "onEpoch", "earlyStopping", "trainMetrics"]);
-    const trainMetrics = v.oneOf("trainMetrics", fit.trainMetrics ?? "progressive", TRAIN_METRICS);
-    this.rowsArg("X", X);
-    const { prepared, outputs, kind } = this.prepare(y, "y", X.rows, null);
-    const validation = this.validation(fit.validation, X.cols, outputs, kind);
-    const stopping = this.earlyStopping(fit.earlyStopping, validation !== null);
-    if (fit.onEpoch !== undefined && typeof fit.onEpoch !== "function") {
-      throw new TypeError(`onEpoch must be a function, got ${v.describe(fit.onEpoch)}`);
-    }
-    const classWeight = this.classWeightFor(y, outputs, true);
-    await this.ready();
-    this.dropEngine();
-    const previous = { params: this.params, rng: this.rng, epochsDone: this.epochsDone, targetKind: this.targetKind };
-    this.params = null;
-    this.rng = null;
-    this.epochsDone = 0;
-    try {
-      this.start(X, y, outputs, kind, classWeight);
-    } catch (e) {
-      // A fit that cannot start (e.g. a model too large to allocate) leaves a fitted model as it was.
-      Object.assign(this, previous);
-      throw e;
-    }
-    return this.run(X, prepared, validation, this.options.epochs, fit.onEpoch, stopping, trainMetrics);
+  protected fitModel(X: Rows, y: unknown, options: FitOptions<unknown, M>): Promise<History<M>> {
+    return this.transaction(options, FIT_KEYS, "fit options", (control) => {
+      const fit = object("fit options", options ?? {}) as FitOptions<unknown, M>;
+      const trainMetrics = v.oneOf("trainMetrics", fit.trainMetrics ?? "progressive", TRAIN_METRICS);
+      const rows = this.rowsArg("X", X);
+      const { prepared, outputs, kind } = this.prepare(y, "y", rows.rows, null);
+      const validation = this.validation(fit.validation, rows.cols, outputs, kind);
+      const stopping = this.earlyStopping(fit.earlyStopping, validation !== null);
+      const onEpoch = onEpochArg<M>(fit.onEpoch);
+      const classWeight = this.classWeightFor(y, outputs, true);
+      return async () => {
+        await this.ready();
+        this.checkAlive();
+        this.dropEngine();
+        this.params = null;
+        this.rng = null;
+        this.epochsDone = 0;
+        this.start(rows, y, outputs, kind, classWeight);
+        return this.run(rows, prepared, validation, this.options.epochs, onEpoch, stopping, trainMetrics, control);
+      };
+    });
   }
 
   /**
    * One epoch over (X, y), continuing from the current weights and optimizer state; the first call starts the
    * model (with `outputs` classes or outputs, when y alone cannot tell).
    */
-  protected async partialFitModel(X: Rows, y: unknown, outputs: number | null): Promise<History<M>> {
-    this.alive();
-    this.notTraining();
-    this.rowsArg("X", X);
-    const d = this.params?.W.rows ?? null;
-    if (d !== null && X.cols !== d) throw new RangeError(`X has ${X.cols} columns but the model has ${d} features`);
-    const known = this.fittedOutputs ?? outputs;
-    const { prepared, outputs: c, kind } = this.prepareLike(y, "y", X.rows, known);
-    const classWeight = this.classWeightFor(y, c, false);
-    await this.ready();
-    // Dense and CSR input train on different engines: a switch carries the weights over (not the optimizer state).
-    if (this.engine && this.engineSparse !== isCsr(X)) this.dropEngine();
-    if (!this.engine) this.start(X, y, c, kind, classWeight);
-    return this.run(X, prepared, null, 1, undefined, null, "progressive");
+  protected partialFitModel(X: Rows, y: unknown, outputs: number | null, options: RunControl = {}): Promise<History<M>> {
+    return this.transaction(options, RUN_CONTROL_KEYS, "options", (control) => {
+      const rows = this.rowsArg("X", X);
+      const d = this.params?.W.rows ?? null;
+      if (d !== null && rows.cols !== d) throw new RangeError(`X has ${rows.cols} columns but the model has ${d} features`);
+      const known = this.fittedOutputs ?? outputs;
+      const { prepared, outputs: c, kind } = this.prepareLike(y, "y", rows.rows, known);
+      const classWeight = this.classWeightFor(y, c, false);
+      return async () => {
+        await this.ready();
+        this.checkAlive();
+        this.engineFor(rows, y, c, kind, classWeight);
+        return this.run(rows, prepared, null, 1, undefined, null, "progressive", control);
+      };
+    });
   }
 
   /** Scores S = X·W + b (N × outputs); X dense or CSR. */
   decisionFunction(X: Rows): Matrix {
     const { W, b } = this.predictable(X);
-    return isCsr(X) ? sparseOpsOf(this.backend).scores(X, W, b, identityBatch(X.rows)) : this.backend.scores(X, W, b);
+    const rows = this.rowsArg("X", X);
+    return isCsr(rows) ? sparseOpsOf(this.backend).scores(rows, W, b, identityBatch(rows.rows)) : this.backend.scores(rows, W, b);
   }
 
   /** The fitted weights, after checking that X is rows the model can score. */
   protected predictable(X: Rows): { W: Matrix; b: Float32Array } {
     const params = this.fitted();
-    this.rowsArg("X", X);
-    if (X.cols !== params.W.rows) throw new RangeError(`X has ${X.cols} columns but the model has ${params.W.rows} features`);
+    const rows = this.rowsArg("X", X);
+    if (rows.cols !== params.W.rows) throw new RangeError(`X has ${rows.cols} columns but the model has ${params.W.rows} features`);
     return params;
   }
 
@@ -311,8 +343,9 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   /** The model's score on (X, y): accuracy for the classifier, R² for the regressor. */
   protected scoreModel(X: Rows, y: unknown): number {
     this.predictable(X);
-    const meter = this.prepareLike(y, "y", X.rows, this.fittedOutputs).prepared.meter(); // y checked before any kernel runs
-    const S = this.decisionFunction(X);
+    const rows = this.rowsArg("X", X);
+    const meter = this.prepareLike(y, "y", rows.rows, this.fittedOutputs).prepared.meter(); // y checked before any kernel runs
+    const S = this.decisionFunction(rows);
     meter.visit(S.data, S.cols, 0, S.rows);
     return meter.result();
   }
@@ -330,6 +363,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
       b: Array.from(b),
       epochs: this.epochsDone,
       options: plain(this.given) as Record<string, unknown>,
+      ...(this.metadata === undefined ? {} : { metadata: structuredClone(this.metadata) }),
     };
   }
 
@@ -341,17 +375,18 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     };
     this.targetKind = json.targets;
     this.epochsDone = json.epochs;
+    this.metadata = json.metadata === undefined ? undefined : structuredClone(json.metadata);
     return this;
   }
 
-  /** Frees the model's WASM memory (and its backend, if the model loaded it). Any later call throws. */
+  /**
+   * Frees the model's WASM memory (and its backend, if the model loaded it). Any later call throws. Called
+   * during a fit (from onEpoch, say), the fit ends with an Error saying so, and the memory is freed then.
+   */
   dispose(): void {
     if (this.disposed) return;
-    this.dropEngine();
-    if (this.ownsBackend) this.backendValue?.dispose();
-    this.backendValue = null;
-    this.params = null;
     this.disposed = true;
+    if (!this.saved) this.release();
   }
 
   protected alive(): void {
@@ -364,13 +399,117 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     return this.params;
   }
 
-  private notTraining(): void {
-    if (this.training) throw new Error(`this ${this.modelName} is already training: await the running fit first`);
+  private release(): void {
+    this.dropEngine();
+    if (this.ownsBackend) this.backendValue?.dispose();
+    this.backendValue = null;
+    this.params = null;
+  }
+
+  /**
+   * Runs a training call as one transaction: one at a time per model (a second one is refused before it creates
+   * anything), and all or nothing: if `body` throws, or is aborted, the model is put back as it was (weights,
+   * optimizer state, classes, epochs, random streams), unless the caller asked to keep the progress.
+   */
+  private async transaction<T>(options: unknown, keys: readonly string[], name: string,
+                               prepare: (control: RunControl) => () => Promise<T>): Promise<T> {
+    // All of this runs when the call is made, before its first await: a second call is refused at once.
+    this.alive();
+    const given = object(name, options ?? {});
+    knownKeys(name, given, keys);
+    const control = runControl(given);
+    const body = prepare(control);
+    if (this.saved) throw new Error(`this ${this.modelName} is already training: await the running fit first`);
+    if (control.signal?.aborted) throw abortError(control.signal);
+    const saved = this.save();
+    this.saved = saved;
+    try {
+      const result = await body();
+      this.checkAlive();
+      this.commit(saved);
+      return result;
+    } catch (e) {
+      if (control.keepProgress && !this.disposed && !this.backendValue?.isDisposed) this.commit(saved);
+      else this.rollback(saved);
+      throw e;
+    } finally {
+      this.saved = null;
+      if (this.disposed) this.release();
+    }
+  }
+
+  /** What a training call may change: copies of it, and the engine as it was (kept aside, not disposed). */
+  private save(): Saved {
+    return {
+      params: this.params, targetKind: this.targetKind, epochsDone: this.epochsDone,
+      rng: this.rng && { shuffle: this.rng.shuffle.clone(), step: this.rng.step.clone() },
+      engine: this.engine, engineSparse: this.engineSparse, engineBatch: this.engineBatch,
+      engineState: this.engine && !this.backendValue?.isDisposed ? this.engine.snapshot() : null,
+      extra: this.saveExtra(),
+    };
+  }
+
+  /** The call succeeded: the engine it replaced, if any, is released. */
+  private commit(saved: Saved): void {
+    if (saved.engine && saved.engine !== this.engine) saved.engine.dispose();
+  }
+
+  private rollback(saved: Saved): void {
+    if (this.engine && this.engine !== saved.engine) this.engine.dispose();
+    this.engine = saved.engine;
+    if (this.backendValue?.isDisposed) this.engine = null; // its memory went with the backend
+    else if (saved.engine && saved.engineState) saved.engine.rollback(saved.engineState);
+    this.params = saved.params;
+    this.targetKind = saved.targetKind;
+    this.epochsDone = saved.epochsDone;
+    this.rng = saved.rng;
+    this.engineSparse = saved.engineSparse;
+    this.engineBatch = saved.engineBatch;
+    this.restoreExtra(saved.extra);
+  }
+
+  /** Subclass state that the first fit sets (the classifier's class tree), for the transaction. */
+  protected saveExtra(): unknown {
+    return null;
+  }
+
+  protected restoreExtra(_saved: unknown): void {}
+
+  /** Between steps: the model and its backend must still be there (user code may have disposed them). */
+  private checkAlive(): void {
+    if (this.disposed) throw new Error(`this ${this.modelName} was disposed during fit`);
+    if (this.backendValue?.isDisposed) throw new Error(`the backend of this ${this.modelName} was disposed during fit`);
+  }
+
+  /** After an await that may have run user code: alive, and not aborted. */
+  private afterAwait(control: RunControl): void {
+    this.checkAlive();
+    if (control.signal?.aborted) throw abortError(control.signal);
   }
 
   private dropEngine(): void {
-    this.engine?.dispose();
+    if (this.engine !== this.saved?.engine) this.engine?.dispose(); // a transaction's old engine waits for its end
     this.engine = null;
+  }
+
+  /**
+   * The engine for training on rows X: the current one if it takes them (the same format, a batch as large),
+   * else a new one holding the current weights and, when it replaces one of the same format, its optimizer
+   * state too.
+   */
+  private engineFor(X: Rows, y: unknown, c: number, kind: string, classWeight: Float32Array | null): void {
+    const batch = this.batchFor(X.rows);
+    if (this.engine && this.engineSparse === isCsr(X) && this.engineBatch >= batch) return;
+    const carried = this.engine && this.engineSparse === isCsr(X) ? this.engine.snapshot() : null;
+    // Dense and CSR input train on different engines: a switch carries the weights over (not the optimizer state).
+    this.dropEngine();
+    this.start(X, y, c, kind, classWeight);
+    if (carried) this.engine!.rollback(carried);
+  }
+
+  /** Rows per step on a set of n rows: the batch size, clamped to n (one full batch, as scikit-learn does). */
+  private batchFor(n: number): number {
+    return Math.min(this.options.batchSize, n);
   }
 
   /**
@@ -381,21 +520,23 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     const o = this.options, master = new Rng(o.seed), initRng = new Rng(master.nextU32());
     if (isCsr(X) && o.init === "lsuv" && !this.params) throw new RangeError("init: 'lsuv' needs dense X; use another init for CSR input");
     const loss = this.engineLoss(X, y, c, this.params === null);
-    this.rng ??= { shuffle: new Rng(master.nextU32()), step: new Rng(master.nextU32()) };
+    const batchSize = this.batchFor(X.rows);
     const engine = createEngine(this.backend, {
       ...loss, d: X.cols, c, delta: o.delta, classWeight, l2: o.l2, l1: o.l1, rule: o.rule, hyper: o.hyper,
-      batchSize: o.batchSize, inputDropout: o.inputDropout,
+      batchSize, inputDropout: o.inputDropout,
     }, isCsr(X));
+    this.rng ??= { shuffle: new Rng(master.nextU32()), step: new Rng(master.nextU32()) };
     this.engine = engine;
     this.engineSparse = isCsr(X);
+    this.engineBatch = batchSize;
     this.targetKind = kind;
     if (this.params) {
       engine.setParams(this.params.W, this.params.b);
       return;
     }
-    const batch = o.init === "lsuv" && !isCsr(X) ? sampleRows(X, o.batchSize, initRng) : undefined;
+    const sample = o.init === "lsuv" && !isCsr(X) ? sampleRows(X, batchSize, initRng) : undefined;
     const columns = loss.loss === "hierarchical-softmax" ? c - 1 : c; // one per inner node of the tree
-    engine.setParams(initialWeights(o.init, X.cols, columns, initRng, batch), new Float32Array(columns));
+    engine.setParams(initialWeights(o.init, X.cols, columns, initRng, sample), new Float32Array(columns));
     this.params = engine.getParams();
   }
 
@@ -413,9 +554,10 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     if (!Array.isArray(value) || value.length !== 2) {
       throw new TypeError(`validation must be a pair [X, y], got ${v.describe(value)}`);
     }
-    const X = rowsArg("validation[0]", value[0]);
+    const [Xv, yv] = value as unknown[];
+    const X = rowsArg("validation[0]", Xv); // CSR validation rows are densified for a dense-only loss (sameFormat)
     if (X.cols !== d) throw new RangeError(`validation[0] has ${X.cols} columns but X has ${d}`);
-    const checked = this.prepare(value[1], "validation[1]", X.rows, outputs);
+    const checked = this.prepare(yv, "validation[1]", X.rows, outputs);
     if (checked.kind !== kind) throw new TypeError(`validation[1] holds ${checked.kind} but y holds ${kind}`);
     return { X, prepared: checked.prepared };
   }
@@ -446,7 +588,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    */
   private async run(X: Rows, train: Prepared, validation: { X: Rows; prepared: Prepared } | null, epochs: number,
                     onEpoch: FitOptions<unknown, M>["onEpoch"], stopping: Required<EarlyStopping<M>> | null,
-                    trainMetrics: TrainMetrics): Promise<History<M>> {
+                    trainMetrics: TrainMetrics, control: RunControl): Promise<History<M>> {
     const engine = this.engine!, o = this.options, n = X.rows;
     const tally: Tally | null = trainMetrics === "progressive" && train.hitRule !== undefined && engine.hits !== undefined
       && o.rule !== "random-search" ? { rule: train.hitRule, loss: 0, hits: 0 } : null;
@@ -454,8 +596,8 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     const history = { epochs: [], loss: [], valLoss: [], [trainKey]: [], [valKey]: [], bestEpoch: 0, stoppedEarly: false } as
       unknown as History<M>;
     const record = history as unknown as Record<string, number[]>;
+    const slicer = new Slicer(this.sliceMs);
     let best: { value: number; params: { W: Matrix; b: Float32Array } | null } | null = null;
-    this.training = true;
     try {
       engine.load("train", X, train.targets);
       if (validation) engine.load("validation", sameFormat(validation.X, X), validation.prepared.targets);
@@ -464,7 +606,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
         const learningRate = learningRateAt(o.schedule, o.learningRate, this.epochsDone, o.epochs);
         const momentum = momentumAt(o.momentumSchedule, o.momentum, this.epochsDone, o.epochs);
         if (tally) tally.loss = tally.hits = 0;
-        const steps = this.epochSteps(n, learningRate, momentum, epoch, 0, tally);
+        const steps = await this.epochSteps(n, learningRate, momentum, epoch, 0, tally, slicer, control);
         this.epochsDone++;
         const info = { epoch, learningRate, momentum, steps } as Record<string, number>;
         if (tally) {
@@ -486,7 +628,11 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
         info.seconds = (performance.now() - started) / 1000;
         for (const key of ["loss", "valLoss", trainKey, valKey]) if (info[key] !== undefined) record[key]!.push(info[key]!);
         history.epochs.push(info as EpochInfo<M>);
-        if (onEpoch) await onEpoch(info as EpochInfo<M>);
+        if (onEpoch) {
+          this.params = engine.getParams(); // the callback may read the model's weights
+          await onEpoch(info as EpochInfo<M>);
+          this.afterAwait(control);
+        }
         if (!stopping) {
           history.bestEpoch = epoch;
           continue;
@@ -503,25 +649,31 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
       if (best?.params) engine.setParams(best.params.W, best.params.b);
       return history;
     } finally {
-      this.training = false;
-      engine.unload("train");
-      engine.unload("validation");
-      this.params = engine.getParams();
+      if (!this.backendValue?.isDisposed) {
+        engine.unload("train");
+        engine.unload("validation");
+        this.params = engine.getParams();
+      }
     }
   }
 
   /**
    * One shuffled pass of mini-batch steps over the `n` training rows loaded in the engine; `before` steps of the
    * epoch came earlier (a stream's previous chunks). Adds each batch's loss·rows and hits into `tally` (if any).
-   * Returns the steps taken.
+   * Gives the event loop a turn whenever a slice of work has run its time. Returns the steps taken.
    */
-  private epochSteps(n: number, learningRate: number, momentum: number, epoch: number, before: number,
-                     tally: Tally | null): number {
+  private async epochSteps(n: number, learningRate: number, momentum: number, epoch: number, before: number,
+                           tally: Tally | null, slicer: Slicer, control: RunControl): Promise<number> {
     const engine = this.engine!, o = this.options, rng = this.rng!, search = o.rule === "random-search";
+    const batchSize = this.batchFor(n);
     engine.shuffle(rng.shuffle);
     let steps = before;
-    for (let start = 0; start < n; start += o.batchSize) {
-      const count = Math.min(o.batchSize, n - start), seed = rng.step.nextU32();
+    for (let start = 0; start < n; start += batchSize) {
+      if (slicer.due) {
+        await slicer.yield();
+        this.afterAwait(control);
+      }
+      const count = Math.min(batchSize, n - start), seed = rng.step.nextU32();
       steps++;
       const loss = search ? engine.search(start, count, learningRate, seed) : engine.gradient(start, count, seed);
       if (!Number.isFinite(loss)) this.diverged(epoch, steps, loss, `step ${steps}`);
@@ -540,68 +692,75 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    * like partialFit: each chunk is copied into the engine, scored (progressive validation: the model has not
    * seen it yet), trained on for one shuffled pass, and dropped, so memory holds one chunk at a time. An epoch's
    * `loss` and `train<Metric>` are these progressive values, averaged over the rows. For epochs > 1 the source
-   * must be a function returning a fresh iterable per epoch (a generator can be read once).
+   * must be a function returning a fresh iterable per epoch (a generator can be read once). All or nothing, as
+   * fit: a chunk that fails (or a source that throws) puts the model back as it was before the call, unless
+   * `keepProgress` is set, which keeps every chunk trained on before the failure.
    */
-  protected async fitStreamModel(source: unknown, epochsOption: unknown, outputs: number | null,
-                                 onEpoch: FitOptions<unknown, M>["onEpoch"]): Promise<History<M>> {
-    this.alive();
-    this.notTraining();
-    const epochs = v.dimension("options.epochs", epochsOption ?? 1);
-    const open = streamSource(source, epochs);
-    if (onEpoch !== undefined && typeof onEpoch !== "function") throw new TypeError(`onEpoch must be a function, got ${v.describe(onEpoch)}`);
+  protected fitStreamModel(source: unknown, options: Record<string, unknown>, outputs: number | null): Promise<History<M>> {
+    return this.transaction(options, [...RUN_CONTROL_KEYS, "epochs", "classes", "onEpoch"], "options", (control) => {
+      const epochs = v.dimension("options.epochs", options.epochs ?? 1);
+      const open = streamSource(source, epochs);
+      const onEpoch = onEpochArg<M>(options.onEpoch);
+      return () => this.stream(open, epochs, outputs, onEpoch, control);
+    });
+  }
+
+  private async stream(open: () => AnyIterable, epochs: number, outputs: number | null,
+                       onEpoch: ((info: EpochInfo<M>) => void | Promise<void>) | undefined, control: RunControl): Promise<History<M>> {
     await this.ready();
+    this.checkAlive();
     const o = this.options, trainKey = `train${this.metric}`;
     const history = { epochs: [], loss: [], valLoss: [], [trainKey]: [], [`val${this.metric}`]: [], bestEpoch: 0,
       stoppedEarly: false } as unknown as History<M>;
-    this.training = true;
-    try {
-      for (let e = 0; e < epochs; e++) {
-        const started = performance.now(), epoch = this.epochsDone + 1;
-        const learningRate = learningRateAt(o.schedule, o.learningRate, this.epochsDone, o.epochs);
-        const momentum = momentumAt(o.momentumSchedule, o.momentum, this.epochsDone, o.epochs);
-        let rows = 0, steps = 0, chunks = 0, lossSum = 0, scoreSum = 0;
-        for await (const chunk of open()) {
-          const { X: given, y } = chunkArg(chunk, chunks), X = this.rowsArg(`chunk ${chunks} X`, given);
-          const d = this.params?.W.rows ?? null;
-          if (d !== null && X.cols !== d) throw new RangeError(`chunk ${chunks}: X has ${X.cols} columns but the model has ${d} features`);
-          const { prepared, outputs: c, kind } = this.prepareLike(y, `chunk ${chunks} y`, X.rows, this.fittedOutputs ?? outputs);
-          if (this.engine && this.engineSparse !== isCsr(X)) this.dropEngine();
-          if (!this.engine) this.start(X, y, c, kind, this.classWeightFor(y, c, false));
-          const engine = this.engine!, meter = prepared.meter();
-          engine.load("train", X, prepared.targets);
+    const slicer = new Slicer(this.sliceMs);
+    for (let e = 0; e < epochs; e++) {
+      const started = performance.now(), epoch = this.epochsDone + 1;
+      const learningRate = learningRateAt(o.schedule, o.learningRate, this.epochsDone, o.epochs);
+      const momentum = momentumAt(o.momentumSchedule, o.momentum, this.epochsDone, o.epochs);
+      let rows = 0, steps = 0, chunks = 0, lossSum = 0, scoreSum = 0;
+      for await (const chunk of open()) {
+        this.afterAwait(control);
+        const { X: given, y } = chunkArg(chunk, chunks), X = this.rowsArg(`chunk ${chunks} X`, given);
+        const d = this.params?.W.rows ?? null;
+        if (d !== null && X.cols !== d) throw new RangeError(`chunk ${chunks}: X has ${X.cols} columns but the model has ${d} features`);
+        const { prepared, outputs: c, kind } = this.prepareLike(y, `chunk ${chunks} y`, X.rows, this.fittedOutputs ?? outputs);
+        this.engineFor(X, y, c, kind, this.classWeightFor(y, c, false));
+        const engine = this.engine!, meter = prepared.meter();
+        engine.load("train", X, prepared.targets);
+        try {
           lossSum += engine.evaluate("train", meter.visit) * X.rows;
           scoreSum += meter.result() * X.rows;
-          steps += this.epochSteps(X.rows, learningRate, momentum, epoch, steps, null);
-          engine.unload("train");
-          rows += X.rows;
-          chunks++;
+          steps += await this.epochSteps(X.rows, learningRate, momentum, epoch, steps, null, slicer, control);
+        } finally {
+          if (!this.backendValue?.isDisposed) engine.unload("train");
         }
-        if (chunks === 0) {
-          throw new RangeError(`source yielded no chunk in epoch ${e + 1}`
-            + (e > 0 ? ": for epochs > 1 pass a function that returns a new iterable each time" : ""));
-        }
-        this.epochsDone++;
-        this.params = this.engine!.getParams();
-        const info = { epoch, learningRate, momentum, steps, loss: lossSum / rows, [trainKey]: scoreSum / rows,
-          seconds: (performance.now() - started) / 1000 } as unknown as EpochInfo<M>;
-        history.epochs.push(info);
-        history.loss.push(info.loss);
-        (history as unknown as Record<string, number[]>)[trainKey]!.push(scoreSum / rows);
-        history.bestEpoch = epoch;
-        if (onEpoch) await onEpoch(info);
+        this.params = engine.getParams();
+        rows += X.rows;
+        chunks++;
       }
-      return history;
-    } finally {
-      this.training = false;
-      if (this.engine) {
-        this.engine.unload("train");
-        this.params = this.engine.getParams();
+      if (chunks === 0) {
+        throw new RangeError(`source yielded no chunk in epoch ${e + 1}`
+          + (e > 0 ? ": for epochs > 1 pass a function that returns a new iterable each time" : ""));
+      }
+      this.epochsDone++;
+      const info = { epoch, learningRate, momentum, steps, loss: lossSum / rows, [trainKey]: scoreSum / rows,
+        seconds: (performance.now() - started) / 1000 } as unknown as EpochInfo<M>;
+      history.epochs.push(info);
+      history.loss.push(info.loss);
+      (history as unknown as Record<string, number[]>)[trainKey]!.push(scoreSum / rows);
+      history.bestEpoch = epoch;
+      if (onEpoch) {
+        await onEpoch(info);
+        this.afterAwait(control);
       }
     }
+    return history;
   }
 
+  /** Puts back the weights from before the diverging update (what keepProgress keeps) and throws. */
   private diverged(epoch: number, step: number, loss: number, where: string): never {
     this.engine!.restore();
+    this.params = this.engine!.getParams();
     throw new DivergenceError(epoch, step, loss, where);
   }
 }

@@ -101,7 +101,7 @@ export function object(name: string, value: unknown): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new TypeError(`${name} must be an object, got ${v.describe(value)}`);
   }
-  return value as Record<string, unknown>;
+  return v.ownEntries(value);
 }
 
 /** Throws on a key that is not an option: a misspelt option would otherwise be silently ignored. */

@@ -8,6 +8,7 @@
  */
 import type { Matrix } from "../types.js";
 import type { Rows } from "../sparse/csr.js";
+import type { RunControl } from "./control.js";
 import { object, type BackendOption, type LinearModelOptions } from "./options.js";
 import {
   LinearModel, parseModelJSON, type EngineLoss, type FitOptions, type History, type ScoreMeter,
@@ -40,8 +41,8 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
   }
 
   /** One epoch over this piece of the data, continuing the weights and the optimizer state. */
-  async partialFit(X: Rows, y: Y): Promise<History<"R2">> {
-    return this.partialFitModel(X, y, null);
+  async partialFit(X: Rows, y: Y, options: RunControl = {}): Promise<History<"R2">> {
+    return this.partialFitModel(X, y, null, options);
   }
 
   predict(X: Rows): Y {

@@ -7,7 +7,7 @@ import type { Matrix, UpdateRule } from "../types.js";
 import type { LabelKernel, TargetKernel, UpdateHyper } from "../backend/ops.js";
 import type { Kernels } from "../wasm/loader.js";
 import type { Rng } from "../data/rng.js";
-import type { AnyEngineSpec, EngineSpec, EngineTargets, Slot } from "./engine.js";
+import type { AnyEngineSpec, EngineSnapshot, EngineSpec, EngineTargets, Slot } from "./engine.js";
 import { LABEL_LOSSES } from "../types.js";
 import { STATE_FIELDS } from "../backend/optimizer.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
@@ -50,6 +50,22 @@ abstract class EngineBase<S extends AnyEngineSpec, D extends { n: number }> {
     return rule === "random-search" ? [] : STATE_FIELDS[rule].map(block);
   }
 
+  abstract getParams(): { W: Matrix; b: Float32Array };
+  abstract setParams(W: Matrix, b: Float32Array): void;
+  /** Live views of the update rule's state arrays, in a fixed order. */
+  protected abstract stateViews(): Float32Array[];
+
+  snapshot(): EngineSnapshot {
+    const { W, b } = this.getParams();
+    return { W, b, t: this.hyper.t, state: this.stateViews().map((view) => view.slice()) };
+  }
+
+  rollback(saved: EngineSnapshot): void {
+    this.setParams(saved.W, saved.b);
+    this.hyper.t = saved.t;
+    this.stateViews().forEach((view, i) => view.set(saved.state[i]!));
+  }
+
   /** Sets the hyper-parameters of the next update and counts it (Adam's t). */
   protected nextUpdate(learningRate: number, momentum: number): UpdateHyper {
     const h = this.hyper;
@@ -77,6 +93,10 @@ export abstract class ReferenceEngineBase<S extends AnyEngineSpec, D extends Ref
   resetState(): void {
     for (const s of this.stateArrays) s.fill(0);
     this.hyper.t = 0;
+  }
+
+  protected stateViews(): Float32Array[] {
+    return this.stateArrays;
   }
 
   /** Zeroed state arrays of `length` floats, which `resetState` zeroes again. */
@@ -127,6 +147,10 @@ export abstract class ResidentEngineBase<S extends AnyEngineSpec, F> extends Eng
   resetState(): void {
     for (const { ptr, floats } of this.stateBlocks) this.heap.f32(ptr, floats).fill(0);
     this.hyper.t = 0;
+  }
+
+  protected stateViews(): Float32Array[] {
+    return this.stateBlocks.map(({ ptr, floats }) => this.heap.f32(ptr, floats));
   }
 
   override dispose(): void {

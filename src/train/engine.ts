@@ -120,7 +120,19 @@ export interface TrainingEngine {
   setParams(W: Matrix, b: Float32Array): void;
   /** Zeroes the optimizer state (and Adam's t). */
   resetState(): void;
+  /** Copies of the parameters and the optimizer state (Adam's t included): what `rollback` puts back. */
+  snapshot(): EngineSnapshot;
+  /** Puts back a snapshot of this engine, or of one with the same spec but for its batch size. */
+  rollback(saved: EngineSnapshot): void;
   dispose(): void;
+}
+
+/** A training engine's parameters and optimizer state, copied out of it. */
+export interface EngineSnapshot {
+  W: Matrix;
+  b: Float32Array;
+  t: number;
+  state: Float32Array[];
 }
 
 /** The engine of a backend: resident WASM buffers on the wasm backend, plain TypeScript on the reference one. */
