@@ -133,6 +133,14 @@ export function labels(name: string, value: unknown, n: number, classes: number)
   return value;
 }
 
+/** Per-class weights: non-negative, and at least one positive (all zero would make every loss 0). */
+export function classWeights(name: string, value: ArrayLike<number>): Float32Array {
+  const cw = new Float32Array(value.length);
+  for (let j = 0; j < value.length; j++) cw[j] = nonNegative(`${name}[${j}]`, value[j]);
+  if (!cw.some((w) => w > 0)) throw new RangeError(`${name} has no positive weight: every example would count 0 in the loss`);
+  return cw;
+}
+
 export function sameShape(aName: string, a: Pick<Matrix, "rows" | "cols">, bName: string, b: Pick<Matrix, "rows" | "cols">): void {
   if (a.rows !== b.rows || a.cols !== b.cols) {
     throw new RangeError(`${aName} is ${a.rows}×${a.cols} but ${bName} is ${b.rows}×${b.cols}; they must match`);

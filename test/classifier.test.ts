@@ -60,7 +60,8 @@ describe("fit, predict, score", () => {
     expect(seen.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
     expect(history.epochs).toEqual(seen);
     expect(seen.map((e) => e.learningRate)).toEqual([0.01, 0.01, 0.005, 0.005]);
-    expect(seen.every((e) => e.steps === Math.ceil(300 / 200))).toBe(true);
+    // The default batch on 300 rows is ⌊300/24⌋ = 12 rows: 25 steps an epoch.
+    expect(seen.every((e) => e.steps === 25)).toBe(true);
     expect(history.trainAccuracy).toEqual(seen.map((e) => e.trainAccuracy));
     expect(history.valAccuracy).toEqual(seen.map((e) => e.valAccuracy));
     expect(history.valLoss).toEqual(seen.map((e) => e.valLoss));

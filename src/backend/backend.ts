@@ -233,9 +233,7 @@ function classWeights(value: ArrayLike<number>, classes: number): Float32Array {
     throw new TypeError(`classWeight must be an array of ${classes} numbers, got ${v.describe(value)}`);
   }
   if (value.length !== classes) throw new RangeError(`classWeight has length ${value.length} but there are ${classes} classes`);
-  const cw = Float32Array.from(value);
-  for (let j = 0; j < classes; j++) v.nonNegative(`classWeight[${j}]`, value[j]);
-  return cw;
+  return v.classWeights("classWeight", value);
 }
 
 /** The target matrix of a target loss, with its values checked; logistic also takes labels (made one-hot). */

@@ -65,14 +65,22 @@ export function featureMatrix(table: CsvTable, file: string, skip: number | null
   return { rows: table.rows.length, cols, data };
 }
 
-/** The integer labels (≥ 0) of column `column`. */
+/** Labels are class indices 0..C−1: a label this large would ask for a model of MAX_CLASSES + 1 score columns. */
+export const MAX_CLASSES = 65_536;
+
+/** The integer labels (0..MAX_CLASSES − 1) of column `column`. */
 export function labelColumn(table: CsvTable, file: string, column: number): Int32Array {
   return Int32Array.from(table.rows, ({ cells, line }) => {
-    const cell = cells[column]!;
-    if (!/^\+?\d+$/.test(cell) || !Number.isSafeInteger(Number(cell)) || Number(cell) > 2 ** 31 - 1) {
-      throw new Error(`${file} line ${line}, column ${column}: label ${JSON.stringify(cell)} is not an integer ≥ 0`);
+    const cell = cells[column]!, where = `${file} line ${line}, column ${column}`;
+    if (!/^\+?\d+$/.test(cell) || !Number.isSafeInteger(Number(cell))) {
+      throw new Error(`${where}: label ${JSON.stringify(cell)} is not an integer ≥ 0`);
     }
-    return Number(cell);
+    const label = Number(cell);
+    if (label >= MAX_CLASSES) {
+      throw new Error(`${where}: label ${label} would make ${label + 1} classes (labels are class indices 0..C−1); `
+        + `the CLI takes at most ${MAX_CLASSES} classes`);
+    }
+    return label;
   });
 }
 

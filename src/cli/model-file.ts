@@ -45,8 +45,15 @@ export async function loadModel(file: string): Promise<{ model: LinearClassifier
     throw new Error(`${file} is not a simdlinear model file (format ${JSON.stringify(FORMAT)}, version ${VERSION}); write one with \`simdlinear train --save\``);
   }
   const input = json.input;
-  if (typeof input?.features !== "number" || !(input.labelColumn === null || typeof input.labelColumn === "number")) {
-    throw new Error(`${file}: "input" must hold "features" and "labelColumn"`);
+  if (typeof input !== "object" || input === null) throw new Error(`${file}: "input" must be an object`);
+  if (!Number.isInteger(input.features) || input.features < 1) {
+    throw new Error(`${file}: "input.features" must be an integer ≥ 1, got ${JSON.stringify(input.features)}`);
+  }
+  const label = input.labelColumn;
+  // The training CSV had features + 1 columns, the label in one of them.
+  if (label !== null && !(Number.isInteger(label) && label >= 0 && label <= input.features)) {
+    throw new Error(`${file}: "input.labelColumn" must be null or a column index 0..${input.features} of the training `
+      + `CSV, got ${JSON.stringify(label)}`);
   }
   input.transform ??= null;
   if (input.transform !== null && !validSpec(input.transform)) throw new Error(`${file}: "input.transform" is not a valid feature spec`);

@@ -4,7 +4,7 @@ import {
   init, LinearClassifier, loadMnist, minMax, standardize, trainTestSplit,
   type Backend, type ClassificationLoss, type Dataset, type Matrix, type Preprocessor, type TrainRule, type TreeShape,
 } from "../index.js";
-import { DEFAULTS } from "../model/options.js";
+import { batchFor } from "../model/options.js";
 import { columnIndex, featureMatrix, labelColumn, readCsv } from "./csv.js";
 import { saveModel, type ModelInput } from "./model-file.js";
 import { extractFeatures, parseFeatureKinds, parseImageShape, type FeatureSpec } from "./features.js";
@@ -88,7 +88,7 @@ async function report(opts: TrainOptions, run: Run, model: LinearClassifier, bac
   if (!opts.json) {
     const transform = data.input.transform ? `; features: ${data.input.transform.kinds.join("+")}` : "";
     console.log(`${data.name}: ${Xtrain.rows} train / ${Xtest.rows} test rows, ${Xtrain.cols} features${transform}; scaling: ${scale}`);
-    console.log(`${opts.loss} loss, ${opts.optimizer}, ${epochs} epochs, batch ${opts.batchSize ?? DEFAULTS.batchSize}, `
+    console.log(`${opts.loss} loss, ${opts.optimizer}, ${epochs} epochs, batch ${batchFor(opts.batchSize ?? null, Xtrain.rows)}, `
       + `${backend.name}${backend.simd ? ` (${backend.simd})` : ""} backend`);
   }
   const bar = opts.json ? null : new SingleBar({

@@ -28,7 +28,7 @@ import { transpose } from "../hsoftmax/engine-common.js";
 import type { RunControl } from "./control.js";
 import { object, knownKeys, type BackendOption, type LinearModelOptions, type Resolved } from "./options.js";
 import {
-  LinearModel, parseModelJSON, type ChunkSource, type EngineLoss, type FitOptions, type History, type LinearModelJSON,
+  LinearModel, parseModelJSON, fromJSONOptions, type ChunkSource, type EngineLoss, type FitOptions, type History, type LinearModelJSON,
   type Prepared, type ScoreMeter,
 } from "./linear-model.js";
 import * as v from "../validate.js";
@@ -105,8 +105,7 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
         if (typeof cw !== "object" || cw === null || typeof cw.length !== "number") {
           throw new TypeError(`classWeight must be 'balanced' or an array of numbers, got ${v.describe(cw)}`);
         }
-        for (let j = 0; j < cw.length; j++) v.nonNegative(`classWeight[${j}]`, cw[j]);
-        this.classWeight = Float32Array.from(cw);
+        this.classWeight = v.classWeights("classWeight", cw);
       }
     }
   }
@@ -217,7 +216,7 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
                                                               options: { backend?: BackendOption } = {}): LinearClassifier<Y> {
     const parsed = parseModelJSON(json, "LinearClassifier", TARGET_KINDS);
     const backend = object("options", options).backend as BackendOption | undefined;
-    const model = new LinearClassifier<Y>({ ...parsed.options, backend: backend ?? "reference" });
+    const model = fromJSONOptions(() => new LinearClassifier<Y>({ ...parsed.options, backend: backend ?? "reference" }));
     const loss = model.options.loss;
     if (parsed.targets === "multilabel" && LABEL_ONLY.includes(loss)) {
       throw new RangeError(`json.targets is 'multilabel' but json.options.loss '${loss}' takes labels`);

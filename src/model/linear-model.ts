@@ -14,7 +14,7 @@ import {
 } from "../train/engine.js";
 import { initialWeights } from "../train/initializers.js";
 import { learningRateAt, momentumAt } from "../train/schedule.js";
-import { object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";
+import { batchFor, object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";
 import * as v from "../validate.js";
 import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows } from "../sparse/csr.js";
 import { identityBatch, sparseOpsOf } from "../sparse/ops.js";
@@ -199,7 +199,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     const opts = object("options", options === undefined ? {} : options) as LinearModelOptions<L>;
     knownKeys("options", opts as Record<string, unknown>, [...MODEL_KEYS, ...extraKeys]);
     this.options = resolveOptions(opts, losses, defaultLoss);
-    const { backend, ...rest } = opts;
+    const { backend, threads, ...rest } = opts; // where the model runs is not part of the model (toJSON)
     this.given = plain(rest) as Record<string, unknown>;
     if (backend instanceof Backend) this.backendValue = backend;
     else this.backendName = backend ?? "wasm";
@@ -507,9 +507,8 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     if (carried) this.engine!.rollback(carried);
   }
 
-  /** Rows per step on a set of n rows: the batch size, clamped to n (one full batch, as scikit-learn does). */
   private batchFor(n: number): number {
-    return Math.min(this.options.batchSize, n);
+    return batchFor(this.options.batchSize, n);
   }
 
   /**
@@ -845,6 +844,7 @@ export function parseModelJSON(value: unknown, model: string, targetKinds: reado
     }
   }
   const o = object("json", json);
+  knownKeys("json", o, JSON_KEYS);
   if (o.format !== FORMAT) {
     throw new RangeError(`json.format is ${JSON.stringify(o.format)}, expected "${FORMAT}": not a simdlinear model`);
   }
@@ -859,8 +859,28 @@ export function parseModelJSON(value: unknown, model: string, targetKinds: reado
   finiteNumbers("json.W", o.W, d * c);
   finiteNumbers("json.b", o.b, c);
   v.dimension("json.epochs", o.epochs, 0);
-  object("json.options", o.options);
-  return o as unknown as LinearModelJSON;
+  const options = object("json.options", o.options);
+  for (const key of ["backend", "threads"]) {
+    if (key in options) {
+      throw new RangeError(`json.options.${key}: a model file holds no ${key}; fromJSON's options choose where the model `
+        + "runs ({ backend: 'wasm' | 'reference' | a Backend from init({ threads }) })");
+    }
+  }
+  return { ...o, options } as unknown as LinearModelJSON;
+}
+
+/** The fields of a model file; `metadata` holds the user's own data. */
+const JSON_KEYS = ["format", "version", "model", "targets", "features", "outputs", "W", "b", "epochs", "options", "tree",
+  "metadata"];
+
+/** Runs a constructor on a model file's options: its errors name the field as json.options.<name>. */
+export function fromJSONOptions<T>(build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith("json.")) e.message = `json.options.${e.message}`;
+    throw e;
+  }
 }
 
 export function finiteNumbers(name: string, value: unknown, length: number): number[] {
@@ -868,10 +888,12 @@ export function finiteNumbers(name: string, value: unknown, length: number): num
   if (value.length !== length) {
     throw new RangeError(`${name} has ${value.length} values but the model's shape needs ${length}: a truncated file?`);
   }
-  value.forEach((x, i) => {
+  for (let i = 0; i < length; i++) {
+    if (!(i in value)) throw new RangeError(`${name}[${i}] is a hole: a model file's arrays must be dense`);
+    const x: unknown = value[i];
     if (typeof x !== "number" || !Number.isFinite(Math.fround(x))) {
       throw new RangeError(`${name}[${i}] is ${JSON.stringify(x)}: weights must be finite float32 numbers`);
     }
-  });
+  }
   return value as number[];
 }

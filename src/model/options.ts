@@ -45,7 +45,11 @@ export interface LinearModelOptions<L extends ModelLoss> {
   maxNorm?: number;
   /** Probability of dropping each input feature of a training batch (inverted dropout, training only). Default 0. */
   inputDropout?: number;
-  /** Rows per mini-batch (the last batch of an epoch may be smaller). Default 200. */
+  /**
+   * Rows per mini-batch (the last batch of an epoch may be smaller), clamped to the rows trained on (one
+   * full-batch step, as scikit-learn does). Default 200, or on fewer than 200·24 rows ⌊N/24⌋ (at least 1), so
+   * that an epoch of small data still makes 24 updates.
+   */
   batchSize?: number;
   /** Passes over the training set in `fit`. Default 10. */
   epochs?: number;
@@ -78,7 +82,8 @@ export interface Resolved<L extends ModelLoss> {
   l1: number;
   maxNorm: number | null;
   inputDropout: number;
-  batchSize: number;
+  /** The batch size given, or null for the default (`batchFor`). */
+  batchSize: number | null;
   epochs: number;
   init: Initializer;
   seed: number;
@@ -87,6 +92,8 @@ export interface Resolved<L extends ModelLoss> {
 
 export const DEFAULTS = {
   batchSize: 200,
+  /** Updates an epoch makes at least under the default batch size. */
+  minSteps: 24,
   epochs: 10,
   init: "gaussian",
   seed: 0,
@@ -144,12 +151,18 @@ export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<
     l1: v.nonNegative("l1", options.l1 ?? 0),
     maxNorm: options.maxNorm === undefined ? null : v.positive("maxNorm", options.maxNorm),
     inputDropout: v.inRange("inputDropout", options.inputDropout ?? 0, 0, 1),
-    batchSize: v.dimension("batchSize", options.batchSize ?? DEFAULTS.batchSize),
+    batchSize: options.batchSize === undefined ? null : v.dimension("batchSize", options.batchSize),
     epochs: v.dimension("epochs", options.epochs ?? DEFAULTS.epochs),
     init: v.oneOf("init", options.init ?? DEFAULTS.init, INITIALIZERS),
     seed: v.dimension("seed", options.seed ?? DEFAULTS.seed, 0),
     delta: v.float32Number("delta", v.positive("delta", options.delta ?? 1)), // float32, as the kernels hold it
   };
+}
+
+/** Rows per step on a set of n rows: the batch size given, or the default (see `batchSize`), at most n. */
+export function batchFor(batchSize: number | null, n: number): number {
+  if (batchSize !== null) return Math.min(batchSize, n);
+  return Math.min(DEFAULTS.batchSize, Math.max(1, Math.floor(n / DEFAULTS.minSteps)));
 }
 
 /** resolveUpdate names its fields config.*; here they are optimizer.*. */

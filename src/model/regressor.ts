@@ -11,7 +11,7 @@ import type { Rows } from "../sparse/csr.js";
 import type { RunControl } from "./control.js";
 import { object, type BackendOption, type LinearModelOptions } from "./options.js";
 import {
-  LinearModel, parseModelJSON, type EngineLoss, type FitOptions, type History, type ScoreMeter,
+  LinearModel, parseModelJSON, fromJSONOptions, type EngineLoss, type FitOptions, type History, type ScoreMeter,
 } from "./linear-model.js";
 import * as v from "../validate.js";
 
@@ -60,7 +60,7 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
                                                                   options: { backend?: BackendOption } = {}): LinearRegressor<Y> {
     const parsed = parseModelJSON(json, "LinearRegressor", TARGET_KINDS);
     const backend = object("options", options).backend as BackendOption | undefined;
-    const model = new LinearRegressor<Y>({ ...parsed.options, backend: backend ?? "reference" });
+    const model = fromJSONOptions(() => new LinearRegressor<Y>({ ...parsed.options, backend: backend ?? "reference" }));
     return model.loadJSON(parsed);
   }
 
