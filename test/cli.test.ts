@@ -169,6 +169,48 @@ function stripes(): { csv: string; X: Matrix; y: Int32Array } {
   return { csv: rows.map((r, i) => [y[i], ...r].join(",")).join("\n") + "\n", X, y };
 }
 
+describe("defaults that converge on small data", () => {
+  it("a well-separated 3-class CSV of 120 rows reaches ≥ 95 % test accuracy with no flags", async () => {
+    // Three blobs along one axis, the middle class between the others: a step or two per epoch (batch 200 on 96
+    // training rows) leaves it at ~65 %; the default batch makes 24 steps an epoch on small data.
+    const rng = new Rng(5), rows = ["x1,x2,label"];
+    for (let i = 0; i < 120; i++) rows.push(`${(6 * (i % 3) + rng.normal()).toFixed(3)},${(3 * rng.normal()).toFixed(3)},${i % 3}`);
+    const file = join(dir, "three-blobs.csv");
+    writeFileSync(file, rows.join("\n") + "\n");
+    const { code, stdout } = await cli("train", "--data", file, "--label", "label", "--json");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ train: 96, test: 24, classes: 3 });
+    expect(report.testAccuracy).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe("the CLI refuses what would give a silent wrong result", () => {
+  it("predict refuses a model file whose input.labelColumn is 99, −1 or 1.5", async () => {
+    const { csv } = blobs();
+    const data = join(dir, "label-column.csv"), saved = join(dir, "label-column.json");
+    writeFileSync(data, csv);
+    expect((await cli("train", "--data", data, "--epochs", "2", "--save", saved, "--json")).code).toBe(0);
+    const file = JSON.parse(readFileSync(saved, "utf8"));
+    for (const labelColumn of [99, -1, 1.5]) {
+      const bad = join(dir, `label-column-${labelColumn}.json`);
+      writeFileSync(bad, JSON.stringify({ ...file, input: { ...file.input, labelColumn } }));
+      const { code, stderr, stdout } = await cli("predict", "--model", bad, "--data", data);
+      expect(code).not.toBe(0);
+      expect(stdout).toBe("");
+      expect(stderr).toContain(`"input.labelColumn" must be null or a column index 0..4 of the training CSV, got ${labelColumn}`);
+    }
+  });
+
+  it("train refuses a CSV label of 1000000000 up front, naming the class count it would imply", async () => {
+    const file = join(dir, "huge-label.csv");
+    writeFileSync(file, "label,x\n0,1.5\n1000000000,2.5\n1,0.5\n");
+    const { code, stderr } = await cli("train", "--data", file, "--json");
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("label 1000000000 would make 1000000001 classes");
+  });
+});
+
 describe("--features", () => {
   it("trains on HoG of each row seen as an image, and predict replays the transform saved with the model", async () => {
     const { csv, X, y } = stripes();

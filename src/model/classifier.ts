@@ -257,8 +257,8 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
 
   /** P(class | x), or log P, of hierarchical softmax, on the backend's kernels (W transposed to node-major V). */
   private treeProbabilities(X: Rows, log: boolean): Matrix {
-    const { W, b } = this.predictable(X);
-    return sparseOpsOf(this.backend).hsmProbabilities(denseRows("X", X), transpose(W), b, this.hsmTree!, log);
+    const { W, b, rows } = this.predictable(X);
+    return sparseOpsOf(this.backend).hsmProbabilities(denseRows("X", rows), transpose(W), b, this.hsmTree!, log);
   }
 
   protected prepare(y: unknown, name: string, n: number, outputs: number | null) {

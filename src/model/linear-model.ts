@@ -321,17 +321,16 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
 
   /** Scores S = X·W + b (N × outputs); X dense or CSR. */
   decisionFunction(X: Rows): Matrix {
-    const { W, b } = this.predictable(X);
-    const rows = this.rowsArg("X", X);
+    const { W, b, rows } = this.predictable(X);
     return isCsr(rows) ? sparseOpsOf(this.backend).scores(rows, W, b, identityBatch(rows.rows)) : this.backend.scores(rows, W, b);
   }
 
-  /** The fitted weights, after checking that X is rows the model can score. */
-  protected predictable(X: Rows): { W: Matrix; b: Float32Array } {
-    const params = this.fitted();
+  /** The fitted weights, and X checked as rows the model can score (compute on these, not on X). */
+  protected predictable(X: unknown): { W: Matrix; b: Float32Array; rows: Rows } {
+    const { W, b } = this.fitted();
     const rows = this.rowsArg("X", X);
-    if (rows.cols !== params.W.rows) throw new RangeError(`X has ${rows.cols} columns but the model has ${params.W.rows} features`);
-    return params;
+    if (rows.cols !== W.rows) throw new RangeError(`X has ${rows.cols} columns but the model has ${W.rows} features`);
+    return { W, b, rows };
   }
 
   /** Classes or outputs of the fitted model (W has one column fewer with hierarchical softmax), or null. */
@@ -342,8 +341,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
 
   /** The model's score on (X, y): accuracy for the classifier, R² for the regressor. */
   protected scoreModel(X: Rows, y: unknown): number {
-    this.predictable(X);
-    const rows = this.rowsArg("X", X);
+    const { rows } = this.predictable(X);
     const meter = this.prepareLike(y, "y", rows.rows, this.fittedOutputs).prepared.meter(); // y checked before any kernel runs
     const S = this.decisionFunction(rows);
     meter.visit(S.data, S.cols, 0, S.rows);
