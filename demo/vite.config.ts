@@ -10,7 +10,14 @@ export default defineConfig({
   base: "./",
   // The demo imports the package by name, as a user would; here the name points at the source, so that
   // `npm run demo` shows library changes live.
-  resolve: { alias: [{ find: /^simdlinear$/, replacement: here("../src/index.ts") }] },
+  resolve: {
+    alias: [
+      { find: /^simdlinear$/, replacement: here("../src/index.ts") },
+      { find: /^simdlinear\/worker$/, replacement: here("../src/worker/index.ts") },
+    ],
+  },
+  // fitInWorker's worker is an ES module (the library loads its threaded builds lazily: code splitting).
+  worker: { format: "es" },
   server: { host: "127.0.0.1", headers: pageHeaders({ inlineStyles: true }) },
   preview: { host: "127.0.0.1", headers: pageHeaders() },
   build: {

@@ -33,5 +33,4 @@ export {
 } from "./train/schedule.js";
 export type { ModelLoss, TrainRule } from "./train/engine.js";
 export * from "./types.js";
-export { fitInWorker, type WorkerFitOptions } from "./worker/fit-in-worker.js";
 export type { RunControl } from "./model/control.js";

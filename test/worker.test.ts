@@ -1,7 +1,8 @@
 // fitInWorker from the built package (dist/, which `npm test` builds first): the worker file is resolved next
 // to the module, as it is for a user.
 import { describe, expect, it } from "vitest";
-import { fitInWorker, init, LinearClassifier, LinearRegressor, type EpochInfo } from "../dist/index.js";
+import { init, LinearClassifier, LinearRegressor, type EpochInfo } from "../dist/index.js";
+import { fitInWorker } from "../dist/worker/index.js";
 import { Rng } from "../src/data/rng.js";
 import { gaussian, randomLabels } from "./helpers.js";
 

@@ -3,6 +3,7 @@
  * (`partialFit` on 1,000 rows at a time, so the curves move and Pause is immediate), with its templates,
  * its confusion matrix on the test set, and a digit drawn by hand classified with its class probabilities.
  */
+import { fitInWorker } from "simdlinear/worker";
 import { LinearClassifier, loadMnist, matrix, type ClassificationLoss, type Dataset, type Matrix, type UpdateRule } from "simdlinear";
 import mnistUrl from "../../build/mnist.bin?url";
 import { liveChart } from "./chart.js";
@@ -24,6 +25,7 @@ const ui = {
   epochs: byId<HTMLInputElement>("epochs"),
   train: byId<HTMLButtonElement>("train"),
   reset: byId<HTMLButtonElement>("reset"),
+  worker: byId<HTMLButtonElement>("worker"),
   status: byId("status"),
 };
 const controls = [ui.loss, ui.l2, ui.lr, ui.rule, ui.batch, ui.epochs];
@@ -169,12 +171,52 @@ function classifyDrawing(): void {
 
 // ---- training ----
 
-function newModel(): LinearClassifier {
+function modelOptions() {
   const s = settings();
-  return new LinearClassifier({
-    loss: s.loss, l2: s.l2, batchSize: s.batchSize, seed: 1, backend,
-    optimizer: { rule: s.rule, learningRate: s.learningRate },
-  });
+  return { loss: s.loss, l2: s.l2, batchSize: s.batchSize, seed: 1, optimizer: { rule: s.rule, learningRate: s.learningRate } };
+}
+
+function newModel(): LinearClassifier {
+  return new LinearClassifier({ ...modelOptions(), backend });
+}
+
+/** The whole fit in a Web Worker (fitInWorker): the page only draws each epoch's report, then the fitted model. */
+async function trainInWorker(): Promise<void> {
+  reset();
+  const controller = new AbortController(), mine = generation, epochs = settings().epochs;
+  setWorkerRunning(controller);
+  try {
+    const { model: fitted } = await fitInWorker(data.train.X, data.train.y, { ...modelOptions(), epochs }, {
+      validation: [data.test.X, data.test.y], signal: controller.signal, backend,
+      onEpoch: (info) => {
+        lossChart.push(info.epoch, [info.loss]);
+        accuracyChart.push(info.epoch, [info.trainAccuracy, info.valAccuracy!]);
+        showStatus(info.epoch, info.loss, info.valAccuracy!);
+      },
+    });
+    if (generation !== mine) return fitted.dispose();
+    model = fitted;
+    piecesDone = epochs * Math.ceil(data.train.X.rows / PIECE);
+    const predicted = model.predict(data.test.X);
+    drawTemplates(model.weights.W);
+    drawConfusion(data.test.y, predicted);
+    classifyDrawing();
+    ui.status.dataset.worker = "done";
+  } catch (e) {
+    if ((e as Error).name !== "AbortError") throw e;
+  } finally {
+    setWorkerRunning(null);
+  }
+}
+
+let workerFit: AbortController | null = null;
+
+function setWorkerRunning(controller: AbortController | null): void {
+  workerFit = controller;
+  ui.worker.textContent = controller ? "Stop the worker" : "Train in a worker";
+  ui.train.disabled = controller !== null;
+  ui.reset.disabled = controller !== null;
+  for (const c of controls) c.disabled = controller !== null || piecesDone > 0;
 }
 
 function rowsOf(set: Dataset, start: number, end: number): Dataset {
@@ -237,6 +279,10 @@ ui.train.addEventListener("click", () => {
   if (running) void train().catch(showError);
 });
 ui.reset.addEventListener("click", reset);
+ui.worker.addEventListener("click", () => {
+  if (workerFit) workerFit.abort();
+  else void trainInWorker().catch(showError);
+});
 for (const c of controls) c.addEventListener("input", showSettings);
 
 showSettings();
@@ -244,4 +290,5 @@ const backend = await startBackend();
 const data = await orShowError(loadMnist(mnistUrl));
 reset();
 ui.train.disabled = false;
+ui.worker.disabled = false;
 document.body.dataset.ready = "true";

@@ -38,9 +38,11 @@ function onMessage(message: ToWorker, port: Port): void {
   else void fit(message, port);
 }
 
+// No top-level await: bundlers build workers as classic scripts by default (vite's 'iife').
 if (onNode) {
-  const { parentPort } = await nodeBuiltin("node:worker_threads");
-  parentPort!.on("message", (message: ToWorker) => onMessage(message, parentPort!));
+  void nodeBuiltin("node:worker_threads").then(({ parentPort }) => {
+    parentPort!.on("message", (message: ToWorker) => onMessage(message, parentPort!));
+  });
 } else {
   const scope = self as unknown as Port & { onmessage: ((event: MessageEvent<ToWorker>) => void) | null };
   scope.onmessage = (event) => onMessage(event.data, scope);

@@ -187,4 +187,37 @@ describe("MNIST in the browser", () => {
     await screenshot(w.page, "mnist");
     expect(w.problems).toEqual([]);
   });
+
+  it("'Train in a worker' fits in a Web Worker (fitInWorker): requestAnimationFrame keeps running during the fit", async () => {
+    const w = await open("mnist.html");
+    await w.page.evaluate(() => {
+      const state = window as unknown as { frames: number; epochsSeen: number[] };
+      state.frames = 0;
+      state.epochsSeen = [];
+      const status = document.getElementById("status")!;
+      const frame = (): void => {
+        if (status.dataset.worker === "done") return;
+        state.frames++;
+        const epoch = Number(status.dataset.epoch);
+        if (epoch && !state.epochsSeen.includes(epoch)) state.epochsSeen.push(epoch);
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+    await w.page.click("#worker");
+    await w.page.waitForFunction(() => document.getElementById("status")!.dataset.worker === "done", null, { timeout: 120_000 });
+    const { frames, epochsSeen } = await w.page.evaluate(() => {
+      const { frames, epochsSeen } = window as unknown as { frames: number; epochsSeen: number[] };
+      return { frames, epochsSeen };
+    });
+    console.log(`rAF frames during the worker's fit: ${frames}; epoch reports seen: ${epochsSeen.length}`);
+    // Ten epochs of 8,000 digits: frames are drawn all through the fit, and the epoch reports arrive one by one.
+    expect(frames).toBeGreaterThan(5); // 16 here; a fit holding the main thread gives 1 or 2
+    expect(epochsSeen.length).toBeGreaterThan(2);
+    const testAccuracy = Number(await w.page.$eval("#status", (el) => (el as HTMLElement).dataset.testAccuracy));
+    expect(testAccuracy).toBeGreaterThan(0.85);
+    const cells = await w.page.$$eval("#confusion tbody td", (tds) => tds.reduce((n, td) => n + Number(td.textContent), 0));
+    expect(cells).toBe(2000);
+    expect(w.problems).toEqual([]);
+  });
 });
