@@ -13,11 +13,12 @@ export {
 } from "./data/preprocess.js";
 export * as features from "./features/index.js";
 export { hashing, murmurhash3, type HashingOptions } from "./sparse/hashing.js";
-export { csrMatrix, csrFromDense, csrToDense, isCsr, type CsrMatrix } from "./sparse/csr.js";
+export { csrMatrix, csrFromDense, csrToDense, isCsr, type CsrMatrix, type Row, type Rows, type RowsInput } from "./sparse/csr.js";
+export type { Classes, Label, LabelArray } from "./model/labels.js";
 export { Rng } from "./data/rng.js";
 export {
   LinearClassifier, CLASSIFICATION_LOSSES, TREE_SHAPES, type ClassificationLoss, type LinearClassifierOptions,
-  type PartialFitOptions, type FitStreamOptions, type TreeShape,
+  type PartialFitOptions, type FitStreamOptions, type TreeShape, type Predicted, type TargetsOf, type OneOf,
 } from "./model/classifier.js";
 export {
   LinearRegressor, REGRESSION_LOSSES, type RegressionLoss, type LinearRegressorOptions,

@@ -40,7 +40,7 @@ describe("fit and predict", () => {
       const model = new LinearClassifier({ ...HSM, tree, backend });
       const history = await model.fit(train.X, train.y, { validation: [test.X, test.y] });
       expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]!);
-      expect(model.classes).toBe(C);
+      expect(model.classes).toHaveLength(C);
       expect(model.weights.W.rows).toBe(D);
       expect(model.weights.W.cols).toBe(C - 1);
       expect(model.weights.b.length).toBe(C - 1);
@@ -140,7 +140,7 @@ describe("JSON", () => {
     expect(json.options).toMatchObject({ loss: "hierarchical-softmax", tree: "centroid" });
     const onWasm = LinearClassifier.fromJSON(json, { backend: wasm });
     const onReference = LinearClassifier.fromJSON(JSON.stringify(json));
-    expect(onWasm.classes).toBe(C);
+    expect(onWasm.classes).toHaveLength(C);
     expect(Array.from(onWasm.tree!)).toEqual(json.tree);
     expect(onWasm.predict(test.X)).toEqual(model.predict(test.X));
     expect(bits(onWasm.predictProba(test.X).data).equals(bits(model.predictProba(test.X).data))).toBe(true);
@@ -188,7 +188,7 @@ describe("partialFit, fitStream, determinism", () => {
     expect(history.epochs[0]!.epoch).toBe(6);
     expect(Array.from(loaded.tree!)).toEqual(tree);
     expect(loaded.weights.W.data).not.toEqual(before);
-    await expect(model.partialFit(train.X, train.y, { classes: C + 1 })).rejects.toThrow(/31 classes but the model has 30/);
+    await expect(model.partialFit(train.X, train.y, { classes: C + 1 })).rejects.toThrow(/are not the model's \(0, 1, 2/);
     model.dispose();
     loaded.dispose();
   });
@@ -236,7 +236,7 @@ describe("refused options and input", () => {
   it("multi-label targets and CSR rows throw a TypeError naming the argument, before training", async () => {
     const model = new LinearClassifier<Matrix>({ ...HSM, backend: wasm });
     const T = { rows: train.X.rows, cols: C, data: new Float32Array(train.X.rows * C) };
-    await expect(model.fit(train.X, T)).rejects.toThrow(/y: loss 'hierarchical-softmax' takes Int32Array labels/);
+    await expect(model.fit(train.X, T)).rejects.toThrow(/y: loss 'hierarchical-softmax' takes labels/);
     const labels = new LinearClassifier({ ...HSM, epochs: 1, backend: wasm });
     const sparse = csrFromDense(train.X);
     await expect(labels.fit(sparse, train.y)).rejects.toThrow(TypeError);

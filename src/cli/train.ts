@@ -104,7 +104,8 @@ async function report(opts: TrainOptions, run: Run, model: LinearClassifier, bac
   const seconds = (performance.now() - started) / 1000;
   const predicted = model.predict(Xtest);
   const testAccuracy = predicted.reduce((n, p, i) => n + (p === data.test.y[i] ? 1 : 0), 0) / predicted.length;
-  const classes = Math.max(model.classes!, 1 + data.test.y.reduce((m, label) => Math.max(m, label), 0));
+  // The CSV's labels are class indices: the matrix has a row and a column for each up to the largest seen.
+  const classes = 1 + data.test.y.reduce((m, label) => Math.max(m, label), Math.max(...model.classes as number[]));
   const confusion = confusionMatrix(data.test.y, predicted, classes);
   if (opts.save) saveModel(opts.save, model, scaler, data.input);
 

@@ -1,14 +1,15 @@
 /**
  * LinearClassifier: S = X·W + b trained by mini-batch optimisation of one of SPEC.md's classification losses.
  *
- * Targets: Int32Array labels 0..C−1 (every loss; logistic and attribute-hinge then act one-vs-rest), or, for
+ * Targets: labels (an Int32Array, an array of int32 integers, or an array of strings; every loss, logistic and
+ * attribute-hinge then act one-vs-rest), whose sorted distinct values are the model's `classes`, or, for
  * multi-label data, an N×C Matrix of 0/1 (logistic, and attribute-hinge, which maps 0/1 to −1/+1 internally).
- * The type parameter is the target type (`new LinearClassifier<Matrix>(…)` for multi-label), which `predict`
- * returns.
+ * The type parameter is what `predict` returns: Int32Array (numeric labels, the default), string[]
+ * (`new LinearClassifier<string[]>(…)`) or Matrix (multi-label).
  *
  * Training: mini-batches of a fresh shuffle each epoch, all resident in the backend's memory (src/train/). If the
- * loss becomes NaN or ±∞, fit throws a DivergenceError naming the epoch and step, and the model keeps the weights
- * from before the last update (the engine keeps a resident copy of W and b from before each update).
+ * loss becomes NaN or ±∞, fit throws a DivergenceError naming the epoch and step; the model is then as it was
+ * before the call (or, with keepProgress, holds the weights from before the diverging update).
  *
  * Loss 'hierarchical-softmax' (many classes): the classes are the leaves of a binary tree (option `tree`), W holds
  * one column per inner node (C − 1), a step costs O(depth·D) per row instead of O(C·D), and the scores are
@@ -19,7 +20,7 @@
  * epochs 10; init 'gaussian' (std 0.01), biases 0; no penalty, max-norm or dropout; seed 0; backend 'wasm'.
  */
 import type { Matrix } from "../types.js";
-import { isCsr, type Rows } from "../sparse/csr.js";
+import { isCsr, singleRow, type Row, type Rows, type RowsInput } from "../sparse/csr.js";
 import { sparseOpsOf } from "../sparse/ops.js";
 import {
   balancedTree, centroidTree, classCounts, classMeans, huffmanTree, treeFromChildren, type HsmTree,
@@ -33,6 +34,18 @@ import {
 } from "./linear-model.js";
 import * as v from "../validate.js";
 import { argmax } from "../reference/metrics.js";
+import type { EngineTargets } from "../train/engine.js";
+import {
+  classesArg, classesOf, decode, describeClasses, encode, isRange, labelValues, range, type Classes, type Label,
+  type LabelArray,
+} from "./labels.js";
+
+/** What predict returns: the labels (an Int32Array for numeric labels, string[] for strings), or a 0/1 Matrix. */
+export type Predicted = Int32Array | string[] | Matrix;
+/** What predict gives for one row. */
+export type OneOf<Y extends Predicted> = Y extends Matrix ? Float32Array : Y extends string[] ? string : number;
+/** What fit takes for a model whose predict returns Y. */
+export type TargetsOf<Y extends Predicted> = Y extends Matrix ? Matrix : LabelArray;
 
 export type ClassificationLoss = "hinge" | "squared-hinge" | "softmax" | "logistic" | "attribute-hinge"
   | "hierarchical-softmax";
@@ -49,10 +62,11 @@ export const TREE_SHAPES: readonly TreeShape[] = ["huffman", "balanced", "centro
 export interface LinearClassifierOptions extends LinearModelOptions<ClassificationLoss> {
   /**
    * Weight of each class's examples in the loss (hinge, squared-hinge, softmax with labels): one non-negative
-   * number per class, or 'balanced' = n_samples / (n_classes · count_c) from the training labels, as sklearn
-   * (a class with no example gets 1). Default: all 1.
+   * number per class in the order of `classes`, weights keyed by label (an object or a Map; a class not named
+   * gets 1), or 'balanced' = n_samples / (n_classes · count_c) from the training labels, as sklearn. At least one
+   * weight must be positive. Default: all 1.
    */
-  classWeight?: "balanced" | ArrayLike<number>;
+  classWeight?: "balanced" | ArrayLike<number> | Record<string, number> | Map<Label, number>;
   /**
    * The class tree of loss 'hierarchical-softmax', built when training starts from the data of that call:
    * 'huffman' (default, as word2vec: Huffman coding of the label counts, so frequent classes get short paths),
@@ -66,23 +80,28 @@ export interface LinearClassifierOptions extends LinearModelOptions<Classificati
 export interface FitStreamOptions extends RunControl {
   /** Passes over the stream. Default 1. */
   epochs?: number;
-  /** As in partialFit: needed on the first call unless the first chunk holds the highest label. */
-  classes?: number | ArrayLike<number>;
+  /** As in partialFit: needed on the first call unless the first chunk holds every label. */
+  classes?: number | LabelArray;
   /** Called after every epoch with its progressive loss and accuracy. */
   onEpoch?: FitOptions<unknown, "Accuracy">["onEpoch"];
 }
 
 export interface PartialFitOptions extends RunControl {
-  /** On the first call: the number of classes, or all the class labels (0..C−1). Default: max label + 1. */
-  classes?: number | ArrayLike<number>;
+  /**
+   * On the first call: every class label (any order; they are sorted), or a count C for the labels 0..C−1. Default:
+   * the labels of this call's y.
+   */
+  classes?: number | LabelArray;
 }
 
 const TARGET_KINDS = ["labels", "multilabel"] as const;
 
-export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extends LinearModel<ClassificationLoss, "Accuracy", Y> {
+export class LinearClassifier<Y extends Predicted = Int32Array> extends LinearModel<ClassificationLoss, "Accuracy", Y> {
   protected readonly modelName = "LinearClassifier";
   protected readonly metric = "Accuracy";
-  private readonly classWeight: "balanced" | Float32Array | null;
+  private readonly classWeight: "balanced" | Float32Array | Map<Label, number> | null;
+  /** The sorted labels (multi-label: the columns 0..C−1), set by the first training call; null before. */
+  private classList: Classes | null = null;
   private readonly treeShape: TreeShape;
   /** The class tree the weights belong to (loss 'hierarchical-softmax' once started or loaded), else null. */
   private hsmTree: HsmTree | null = null;
@@ -100,19 +119,24 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
       if (!LABEL_ONLY.includes(loss)) {
         throw new RangeError(`classWeight applies to the losses ${LABEL_ONLY.join(", ")}, not '${loss}'`);
       }
-      if (cw === "balanced") this.classWeight = "balanced";
-      else {
-        if (typeof cw !== "object" || cw === null || typeof cw.length !== "number") {
-          throw new TypeError(`classWeight must be 'balanced' or an array of numbers, got ${v.describe(cw)}`);
-        }
-        this.classWeight = v.classWeights("classWeight", cw);
-      }
+      this.classWeight = classWeightArg(cw);
     }
   }
 
-  /** Number of classes (labels) the model predicts, or null before fitting. */
-  get classes(): number | null {
-    return this.fittedOutputs;
+  /**
+   * The classes the model predicts: its sorted distinct labels (numbers ascending, strings by code units, as
+   * scikit-learn's `classes_`), or for a multi-label model its columns 0..C−1; null before fitting.
+   */
+  get classes(): Classes | null {
+    return this.params && this.classList ? this.classList.slice() as Classes : null;
+  }
+
+  protected get known(): Classes | null {
+    return this.params ? this.classList : null;
+  }
+
+  protected override adopt(known: unknown): void {
+    this.classList = known as Classes;
   }
 
   /**
@@ -127,16 +151,27 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
 
   /**
    * Trains from scratch for `epochs` epochs; resolves to the per-epoch history (loss, train and validation
-   * accuracy). Classes are 0..max label (at least 2). Throws DivergenceError if the loss becomes NaN/∞.
+   * accuracy). y holds any labels (an Int32Array, integers or strings; the classes are their sorted distinct
+   * values) or a 0/1 Matrix (multi-label). Throws DivergenceError if the loss becomes NaN/∞.
    */
-  fit(X: Rows, y: Y, options: FitOptions<Y, "Accuracy"> = {}): Promise<History<"Accuracy">> {
+  fit(X: RowsInput, y: TargetsOf<Y>, options: FitOptions<TargetsOf<Y>, "Accuracy"> = {}): Promise<History<"Accuracy">> {
     return this.fitModel(X, y, options as FitOptions<unknown, "Accuracy">);
   }
 
   /** One epoch over this piece of the data, continuing the weights and the optimizer state. */
-  async partialFit(X: Rows, y: Y, options: PartialFitOptions = {}): Promise<History<"Accuracy">> {
+  async partialFit(X: RowsInput, y: TargetsOf<Y>, options: PartialFitOptions = {}): Promise<History<"Accuracy">> {
     const { classes, ...control } = object("options", options) as PartialFitOptions;
-    return this.partialFitModel(X, y, classCount(classes, this.classes), control);
+    return this.partialFitModel(X, y, this.declared(classes), control);
+  }
+
+  /** The classes a partialFit or fitStream option declares, checked against the fitted model's. */
+  private declared(value: unknown): Classes | null {
+    if (value === undefined) return null;
+    const classes = classesArg("classes", value), known = this.known;
+    if (known && (known.length !== classes.length || known.some((label, j) => label !== classes[j]))) {
+      throw new RangeError(`classes (${describeClasses(classes)}) are not the model's (${describeClasses(known)})`);
+    }
+    return classes;
   }
 
   /**
@@ -145,28 +180,39 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
    * trainAccuracy are progressive: each chunk is scored before the model trains on it. For epochs > 1, `source`
    * must be a function returning a fresh iterable per epoch.
    */
-  fitStream(source: ChunkSource<Y>, options: FitStreamOptions = {}): Promise<History<"Accuracy">> {
+  fitStream(source: ChunkSource<TargetsOf<Y>>, options: FitStreamOptions = {}): Promise<History<"Accuracy">> {
     const opts = object("options", options);
-    return this.fitStreamModel(source, opts, classCount(opts.classes as FitStreamOptions["classes"], this.classes));
+    return this.fitStreamModel(source, opts, this.declared(opts.classes));
   }
 
   /**
    * Scores S = X·W + b (N × C); for loss 'hierarchical-softmax', log P(class | x) from the tree (N × C), computed
    * by the backend's kernels.
    */
-  override decisionFunction(X: Rows): Matrix {
-    return this.options.loss === "hierarchical-softmax" ? this.treeProbabilities(X, true) : super.decisionFunction(X);
+  override decisionFunction(X: RowsInput): Matrix;
+  override decisionFunction(row: Row): Float32Array;
+  override decisionFunction(X: RowsInput | Row): Matrix | Float32Array {
+    const one = singleRow("X", X), rows = one ?? X as RowsInput;
+    const S = this.options.loss === "hierarchical-softmax" ? this.treeProbabilities(rows, true) : super.decisionFunction(rows);
+    return one ? S.data : S;
   }
 
-  /** Labels (argmax of the scores), or for a multi-label model a 0/1 Matrix (score > 0). */
-  predict(X: Rows): Y {
-    const S = this.decisionFunction(X);
+  /**
+   * Labels (argmax of the scores, as `classes`), or for a multi-label model a 0/1 Matrix (score > 0). A single
+   * row gives its label (its 0/1 vector for a multi-label model).
+   */
+  predict(X: RowsInput): Y;
+  predict(row: Row): OneOf<Y>;
+  predict(X: RowsInput | Row): Y | OneOf<Y> {
+    const one = singleRow("X", X), S = this.decisionFunction(one ?? X as RowsInput);
     if (this.targetKind === "multilabel") {
-      return { rows: S.rows, cols: S.cols, data: S.data.map((s) => (s > 0 ? 1 : 0)) } as Y;
+      const T = { rows: S.rows, cols: S.cols, data: S.data.map((s) => (s > 0 ? 1 : 0)) };
+      return (one ? T.data : T) as Y;
     }
-    const labels = new Int32Array(S.rows);
-    for (let i = 0; i < S.rows; i++) labels[i] = argmax(S.data, i * S.cols, S.cols);
-    return labels as Y;
+    const indices = new Int32Array(S.rows);
+    for (let i = 0; i < S.rows; i++) indices[i] = argmax(S.data, i * S.cols, S.cols);
+    const labels = decode(indices, this.classList!);
+    return (one ? labels[0] : labels) as Y;
   }
 
   /**
@@ -174,7 +220,15 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
    * ('hierarchical-softmax'); for 'logistic', σ of each score, normalised over the classes for a one-vs-rest model
    * (as sklearn) and left as is for a multi-label one.
    */
-  predictProba(X: Rows): Matrix {
+  predictProba(X: RowsInput): Matrix;
+  predictProba(row: Row): Float32Array;
+  predictProba(X: RowsInput | Row): Matrix | Float32Array {
+    const one = singleRow("X", X);
+    const P = this.probabilities(one ?? X as RowsInput);
+    return one ? P.data : P;
+  }
+
+  private probabilities(X: RowsInput): Matrix {
     const loss = this.options.loss;
     if (loss === "hierarchical-softmax") return this.treeProbabilities(X, false);
     if (loss !== "softmax" && loss !== "logistic") {
@@ -196,13 +250,13 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
   }
 
   /** Accuracy (a multi-label model: the share of rows whose labels are all right, as sklearn). */
-  score(X: Rows, y: Y): number {
+  score(X: RowsInput, y: TargetsOf<Y>): number {
     return this.scoreModel(X, y);
   }
 
   /** As LinearModel's, with the class tree (`tree`: its children) for loss 'hierarchical-softmax'. */
   override toJSON(): LinearModelJSON {
-    const json = super.toJSON();
+    const json = { ...super.toJSON(), classes: this.classList!.slice() as number[] | string[] };
     return this.hsmTree ? { ...json, tree: Array.from(this.hsmTree.children) } : json;
   }
 
@@ -212,7 +266,7 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
    * by default the reference backend (synchronous); pass `{ backend: await init() }`, or 'wasm' and then
    * `await model.ready()`.
    */
-  static fromJSON<Y extends Int32Array | Matrix = Int32Array>(json: unknown,
+  static fromJSON<Y extends Predicted = Int32Array>(json: unknown,
                                                               options: { backend?: BackendOption } = {}): LinearClassifier<Y> {
     const parsed = parseModelJSON(json, "LinearClassifier", TARGET_KINDS);
     const backend = object("options", options).backend as BackendOption | undefined;
@@ -221,17 +275,21 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
     if (parsed.targets === "multilabel" && LABEL_ONLY.includes(loss)) {
       throw new RangeError(`json.targets is 'multilabel' but json.options.loss '${loss}' takes labels`);
     }
-    if (loss === "hierarchical-softmax") model.hsmTree = treeArg(parsed.tree, parsed.outputs + 1);
+    const c = parsed.outputs + (loss === "hierarchical-softmax" ? 1 : 0);
+    if (loss === "hierarchical-softmax") model.hsmTree = treeArg(parsed.tree, c);
     else if (parsed.tree !== undefined) throw new RangeError(`json.tree belongs to loss 'hierarchical-softmax', not '${loss}'`);
+    model.classList = parsed.classes === undefined ? range(c) : classesArg("json.classes", parsed.classes);
+    if (model.classList.length !== c) throw new RangeError(`json.classes has ${model.classList.length} labels but the model has ${c} classes`);
+    if (parsed.targets === "multilabel" && !isRange(model.classList)) throw new RangeError("json.classes of a multi-label model must be 0..C−1");
     return model.loadJSON(parsed);
   }
 
   protected override saveExtra(): unknown {
-    return this.hsmTree;
+    return { tree: this.hsmTree, classes: this.classList };
   }
 
   protected override restoreExtra(saved: unknown): void {
-    this.hsmTree = saved as HsmTree | null;
+    ({ tree: this.hsmTree, classes: this.classList } = saved as { tree: HsmTree | null; classes: Classes | null });
   }
 
   protected override rowsArg(name: string, X: unknown): Rows {
@@ -240,10 +298,10 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
     return rows;
   }
 
-  protected engineLoss(X: Rows, y: unknown, c: number, fresh: boolean): EngineLoss {
+  protected engineLoss(X: Rows, targets: EngineTargets, c: number, fresh: boolean): EngineLoss {
     const loss = this.options.loss;
     if (loss !== "hierarchical-softmax") return { loss };
-    if (fresh || this.hsmTree === null) this.hsmTree = this.buildTree(denseRows("X", X), y as Int32Array, c); // prepare took labels only
+    if (fresh || this.hsmTree === null) this.hsmTree = this.buildTree(denseRows("X", X), targets as Int32Array, c); // labels only
     return { loss, tree: this.hsmTree };
   }
 
@@ -256,46 +314,54 @@ export class LinearClassifier<Y extends Int32Array | Matrix = Int32Array> extend
   }
 
   /** P(class | x), or log P, of hierarchical softmax, on the backend's kernels (W transposed to node-major V). */
-  private treeProbabilities(X: Rows, log: boolean): Matrix {
+  private treeProbabilities(X: RowsInput, log: boolean): Matrix {
     const { W, b, rows } = this.predictable(X);
     return sparseOpsOf(this.backend).hsmProbabilities(denseRows("X", rows), transpose(W), b, this.hsmTree!, log);
   }
 
-  protected prepare(y: unknown, name: string, n: number, outputs: number | null) {
-    const loss = this.options.loss;
-    if (y instanceof Int32Array) {
-      if (y.length !== n) throw new RangeError(`${name} has length ${y.length} but there are ${n} rows`);
-      const c = outputs ?? Math.max(2, y.reduce((m, label) => Math.max(m, label), 0) + 1);
-      v.labels(name, y, n, c);
-      return { prepared: labelTargets(y, c, loss), outputs: c, kind: "labels" };
+  protected prepare(y: unknown, name: string, n: number, known: unknown) {
+    const loss = this.options.loss, classes = known as Classes | null;
+    if (y instanceof Int32Array || Array.isArray(y)) {
+      const values = labelValues(name, y, n), list = classes ?? classesOf(name, values);
+      return { prepared: labelTargets(encode(name, values, list), list, loss), outputs: list.length, kind: "labels" };
     }
     if (typeof y === "object" && y !== null && !ArrayBuffer.isView(y)) {
       if (LABEL_ONLY.includes(loss)) {
-        throw new TypeError(`${name}: loss '${loss}' takes Int32Array labels; a 0/1 target Matrix (multi-label) needs `
+        throw new TypeError(`${name}: loss '${loss}' takes labels; a 0/1 target Matrix (multi-label) needs `
           + "loss 'logistic' or 'attribute-hinge'");
       }
       const T = v.matrixArg(name, y);
       if (T.rows !== n) throw new RangeError(`${name} has ${T.rows} rows but X has ${n}`);
-      if (outputs !== null && T.cols !== outputs) throw new RangeError(`${name} has ${T.cols} columns but the model has ${outputs} labels`);
+      if (classes !== null && T.cols !== classes.length) throw new RangeError(`${name} has ${T.cols} columns but the model has ${classes.length} labels`);
       T.data.forEach((t, e) => {
         if (t !== 0 && t !== 1) throw new RangeError(`${name}.data[${e}] = ${t}: multi-label targets must be 0 or 1`);
       });
       const targets = loss === "logistic" ? T : { rows: T.rows, cols: T.cols, data: T.data.map((t) => 2 * t - 1) };
-      const prepared: Prepared = { targets, meter: () => subsetAccuracy(T), hitRule: "multilabel" };
+      const prepared: Prepared = { targets, known: range(T.cols), meter: () => subsetAccuracy(T), hitRule: "multilabel" };
       return { prepared, outputs: T.cols, kind: "multilabel" };
     }
-    throw new TypeError(`${name} must be an Int32Array of labels or a 0/1 target Matrix, got ${v.describe(y)}`);
+    throw new TypeError(`${name} must be labels (an Int32Array, an array of integers or an array of strings) or a 0/1 `
+      + `target Matrix, got ${v.describe(y)}`);
   }
 
-  protected override classWeightFor(y: unknown, c: number, fit: boolean): Float32Array | null {
-    const cw = this.classWeight;
+  protected override classWeightFor(prepared: Prepared, c: number, fit: boolean): Float32Array | null {
+    const cw = this.classWeight, y = prepared.targets;
     if (cw === null) return null;
-    if (!(y instanceof Int32Array)) throw new RangeError("classWeight applies to Int32Array labels, not to a target Matrix");
+    if (!(y instanceof Int32Array)) throw new RangeError("classWeight applies to labels, not to a target Matrix");
+    if (cw instanceof Map) {
+      const classes = prepared.known as Classes, weights = new Float32Array(c).fill(1);
+      for (const [label, weight] of cw) {
+        const j = (classes as Label[]).findIndex((known) => String(known) === String(label));
+        if (j < 0) throw new RangeError(`classWeight names ${JSON.stringify(label)}, which is not one of the classes (${describeClasses(classes)})`);
+        weights[j] = weight;
+      }
+      return v.classWeights("classWeight", weights);
+    }
     if (cw !== "balanced") {
       if (cw.length !== c) throw new RangeError(`classWeight has ${cw.length} values but there are ${c} classes`);
       return cw;
     }
-    if (!fit) throw new RangeError("classWeight 'balanced' needs the whole training set: use fit, or give the weights as an array");
+    if (!fit) throw new RangeError("classWeight 'balanced' needs the whole training set: use fit, or give the weights per class");
     const counts = new Float64Array(c);
     y.forEach((label) => counts[label]!++);
     return Float32Array.from(counts, (count) => (count > 0 ? y.length / (c * count) : 1));
@@ -330,27 +396,9 @@ function treeArg(value: unknown, classes: number): HsmTree {
   }
 }
 
-function classCount(classes: PartialFitOptions["classes"], known: number | null): number | null {
-  if (classes === undefined) return known;
-  let c: number;
-  if (typeof classes === "number") c = v.dimension("classes", classes, 2);
-  else {
-    if (typeof classes !== "object" || classes === null || typeof classes.length !== "number") {
-      throw new TypeError(`classes must be a count or an array of class labels, got ${v.describe(classes)}`);
-    }
-    c = classes.length;
-    const seen = new Set(Array.from(classes));
-    for (let j = 0; j < c; j++) {
-      if (!seen.has(j)) throw new RangeError(`classes must be the labels 0..${c - 1} (in any order); ${j} is missing`);
-    }
-    v.dimension("classes.length", c, 2);
-  }
-  if (known !== null && c !== known) throw new RangeError(`classes says ${c} classes but the model has ${known}`);
-  return c;
-}
-
 /** The engine's targets for labels: the labels themselves, or their one-hot matrix for the one-vs-rest losses. */
-function labelTargets(y: Int32Array, c: number, loss: ClassificationLoss): Prepared {
+function labelTargets(y: Int32Array, classes: Classes, loss: ClassificationLoss): Prepared {
+  const c = classes.length;
   const meter = (): ScoreMeter => {
     let correct = 0;
     return {
@@ -360,10 +408,10 @@ function labelTargets(y: Int32Array, c: number, loss: ClassificationLoss): Prepa
       result: () => correct / y.length,
     };
   };
-  if (LABEL_ONLY.includes(loss)) return { targets: y, meter, hitRule: "labels" };
+  if (LABEL_ONLY.includes(loss)) return { targets: y, known: classes, meter, hitRule: "labels" };
   const off = loss === "attribute-hinge" ? -1 : 0, T = new Float32Array(y.length * c).fill(off);
   y.forEach((label, i) => (T[i * c + label] = 1));
-  return { targets: { rows: y.length, cols: c, data: T }, meter, hitRule: "one-hot" };
+  return { targets: { rows: y.length, cols: c, data: T }, known: classes, meter, hitRule: "one-hot" };
 }
 
 function subsetAccuracy(T: Matrix): ScoreMeter {
@@ -382,3 +430,17 @@ function subsetAccuracy(T: Matrix): ScoreMeter {
 }
 
 export { argmax };
+
+/** classWeight: 'balanced', one weight per class (in the order of the sorted classes), or weights keyed by label. */
+function classWeightArg(cw: unknown): "balanced" | Float32Array | Map<Label, number> {
+  if (cw === "balanced") return "balanced";
+  if (cw instanceof Map || (typeof cw === "object" && cw !== null && typeof (cw as ArrayLike<number>).length !== "number")) {
+    const entries = cw instanceof Map ? [...cw.entries()] : Object.entries(cw);
+    const weights = v.classWeights("classWeight", entries.map(([, w]) => w as number));
+    return new Map(entries.map(([label], j) => [label as Label, weights[j]!]));
+  }
+  if (typeof cw !== "object" || cw === null) {
+    throw new TypeError(`classWeight must be 'balanced', an array of numbers or an object of weights by label, got ${v.describe(cw)}`);
+  }
+  return v.classWeights("classWeight", cw as ArrayLike<number>);
+}

@@ -16,7 +16,7 @@ import { initialWeights } from "../train/initializers.js";
 import { learningRateAt, momentumAt } from "../train/schedule.js";
 import { batchFor, object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";
 import * as v from "../validate.js";
-import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows } from "../sparse/csr.js";
+import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows, type RowsInput } from "../sparse/csr.js";
 import { identityBatch, sparseOpsOf } from "../sparse/ops.js";
 import type { HitRule } from "../reference/metrics.js";
 import { abortError, runControl, RUN_CONTROL_KEYS, Slicer, SLICE_MS, type RunControl } from "./control.js";
@@ -84,7 +84,7 @@ export interface EarlyStopping<M extends string> {
 
 export interface FitOptions<Y, M extends string> extends RunControl {
   /** Evaluated after every epoch (never trained on). */
-  validation?: [X: Rows, y: Y];
+  validation?: [X: RowsInput, y: Y];
   /** Called once after every epoch (awaited if it returns a promise). */
   onEpoch?: (info: EpochInfo<M>) => void | Promise<void>;
   earlyStopping?: EarlyStopping<M>;
@@ -136,6 +136,11 @@ export type EngineLoss = Pick<EngineSpec, "loss"> | Pick<HsmEngineSpec, "loss" |
 /** A dataset after the subclass checked it: the engine's targets and the data its score meter needs. */
 export interface Prepared {
   targets: EngineTargets;
+  /**
+   * What the model learns of its outputs from these targets, and what `prepare` takes back as `known` for the
+   * targets of a later call (the classifier's classes; the regressor's output count).
+   */
+  known: unknown;
   meter: () => ScoreMeter;
   /** How an engine counts the meter's hits on a batch (progressive accuracy); absent when it cannot (R²). */
   hitRule?: HitRule;
@@ -160,6 +165,8 @@ export interface LinearModelJSON {
   options: Record<string, unknown>;
   /** Loss 'hierarchical-softmax' only: the class tree's `children` (2·outputs entries; src/hsoftmax/tree.ts). */
   tree?: number[];
+  /** The classifier's classes: its sorted labels (absent in older files: 0..C−1). */
+  classes?: number[] | string[];
   /** The user's own data (`model.metadata`), any JSON value; the library never reads it. */
   metadata?: unknown;
 }
@@ -213,18 +220,22 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    * Checks y against n rows and, when `outputs` is known, against it; sets what the subclass needs to know from
    * the first fit (`fitting`) and returns the engine's targets and a score meter.
    */
-  protected abstract prepare(y: unknown, name: string, n: number, outputs: number | null): { prepared: Prepared; outputs: number; kind: string };
+  protected abstract prepare(y: unknown, name: string, n: number, known: unknown): { prepared: Prepared; outputs: number; kind: string };
+  /** What a fitted model knows of its outputs (Prepared.known), or null before fitting. */
+  protected abstract get known(): unknown;
+  /** Takes what a fresh start's targets said of the outputs (the classifier's classes). */
+  protected adopt(_known: unknown): void {}
   /**
    * The engine's loss for a start on rows X with targets y and c outputs; `fresh` when the model has no weights
    * yet (hierarchical softmax then builds its tree from the data, else keeps the one the weights belong to).
    */
-  protected abstract engineLoss(X: Rows, y: unknown, c: number, fresh: boolean): EngineLoss;
+  protected abstract engineLoss(X: Rows, targets: EngineTargets, c: number, fresh: boolean): EngineLoss;
   /** Checks rows to train on or score (rowsArg); a subclass may refuse a format its loss cannot take. */
   protected rowsArg(name: string, X: unknown): Rows {
     return rowsArg(name, X);
   }
   /** Per-class weights for the engine (classifier), from the training targets. */
-  protected classWeightFor(_y: unknown, _outputs: number, _fit: boolean): Float32Array | null {
+  protected classWeightFor(_prepared: Prepared, _outputs: number, _fit: boolean): Float32Array | null {
     return null;
   }
 
@@ -275,16 +286,16 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   }
 
   /** Trains from scratch (new weights, fresh optimizer state) for `epochs` epochs. */
-  protected fitModel(X: Rows, y: unknown, options: FitOptions<unknown, M>): Promise<History<M>> {
+  protected fitModel(X: RowsInput, y: unknown, options: FitOptions<unknown, M>): Promise<History<M>> {
     return this.transaction(options, FIT_KEYS, "fit options", (control) => {
       const fit = object("fit options", options ?? {}) as FitOptions<unknown, M>;
       const trainMetrics = v.oneOf("trainMetrics", fit.trainMetrics ?? "progressive", TRAIN_METRICS);
       const rows = this.rowsArg("X", X);
       const { prepared, outputs, kind } = this.prepare(y, "y", rows.rows, null);
-      const validation = this.validation(fit.validation, rows.cols, outputs, kind);
+      const validation = this.validation(fit.validation, rows.cols, prepared.known, kind);
       const stopping = this.earlyStopping(fit.earlyStopping, validation !== null);
       const onEpoch = onEpochArg<M>(fit.onEpoch);
-      const classWeight = this.classWeightFor(y, outputs, true);
+      const classWeight = this.classWeightFor(prepared, outputs, true);
       return async () => {
         await this.ready();
         this.checkAlive();
@@ -292,7 +303,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
         this.params = null;
         this.rng = null;
         this.epochsDone = 0;
-        this.start(rows, y, outputs, kind, classWeight);
+        this.start(rows, prepared, outputs, kind, classWeight);
         return this.run(rows, prepared, validation, this.options.epochs, onEpoch, stopping, trainMetrics, control);
       };
     });
@@ -302,25 +313,24 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    * One epoch over (X, y), continuing from the current weights and optimizer state; the first call starts the
    * model (with `outputs` classes or outputs, when y alone cannot tell).
    */
-  protected partialFitModel(X: Rows, y: unknown, outputs: number | null, options: RunControl = {}): Promise<History<M>> {
+  protected partialFitModel(X: RowsInput, y: unknown, declared: unknown, options: RunControl = {}): Promise<History<M>> {
     return this.transaction(options, RUN_CONTROL_KEYS, "options", (control) => {
       const rows = this.rowsArg("X", X);
       const d = this.params?.W.rows ?? null;
       if (d !== null && rows.cols !== d) throw new RangeError(`X has ${rows.cols} columns but the model has ${d} features`);
-      const known = this.fittedOutputs ?? outputs;
-      const { prepared, outputs: c, kind } = this.prepareLike(y, "y", rows.rows, known);
-      const classWeight = this.classWeightFor(y, c, false);
+      const { prepared, outputs: c, kind } = this.prepareLike(y, "y", rows.rows, this.known ?? declared);
+      const classWeight = this.classWeightFor(prepared, c, false);
       return async () => {
         await this.ready();
         this.checkAlive();
-        this.engineFor(rows, y, c, kind, classWeight);
+        this.engineFor(rows, prepared, c, kind, classWeight);
         return this.run(rows, prepared, null, 1, undefined, null, "progressive", control);
       };
     });
   }
 
   /** Scores S = X·W + b (N × outputs); X dense or CSR. */
-  decisionFunction(X: Rows): Matrix {
+  decisionFunction(X: RowsInput): Matrix {
     const { W, b, rows } = this.predictable(X);
     return isCsr(rows) ? sparseOpsOf(this.backend).scores(rows, W, b, identityBatch(rows.rows)) : this.backend.scores(rows, W, b);
   }
@@ -340,9 +350,9 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   }
 
   /** The model's score on (X, y): accuracy for the classifier, R² for the regressor. */
-  protected scoreModel(X: Rows, y: unknown): number {
+  protected scoreModel(X: RowsInput, y: unknown): number {
     const { rows } = this.predictable(X);
-    const meter = this.prepareLike(y, "y", rows.rows, this.fittedOutputs).prepared.meter(); // y checked before any kernel runs
+    const meter = this.prepareLike(y, "y", rows.rows, this.known).prepared.meter(); // y checked before any kernel runs
     const S = this.decisionFunction(rows);
     meter.visit(S.data, S.cols, 0, S.rows);
     return meter.result();
@@ -495,13 +505,13 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    * else a new one holding the current weights and, when it replaces one of the same format, its optimizer
    * state too.
    */
-  private engineFor(X: Rows, y: unknown, c: number, kind: string, classWeight: Float32Array | null): void {
+  private engineFor(X: Rows, prepared: Prepared, c: number, kind: string, classWeight: Float32Array | null): void {
     const batch = this.batchFor(X.rows);
     if (this.engine && this.engineSparse === isCsr(X) && this.engineBatch >= batch) return;
     const carried = this.engine && this.engineSparse === isCsr(X) ? this.engine.snapshot() : null;
     // Dense and CSR input train on different engines: a switch carries the weights over (not the optimizer state).
     this.dropEngine();
-    this.start(X, y, c, kind, classWeight);
+    this.start(X, prepared, c, kind, classWeight);
     if (carried) this.engine!.rollback(carried);
   }
 
@@ -513,10 +523,11 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    * Creates the engine and puts the current weights in it, or initial ones (with the seeded streams) when the
    * model has none yet.
    */
-  private start(X: Rows, y: unknown, c: number, kind: string, classWeight: Float32Array | null): void {
+  private start(X: Rows, prepared: Prepared, c: number, kind: string, classWeight: Float32Array | null): void {
     const o = this.options, master = new Rng(o.seed), initRng = new Rng(master.nextU32());
     if (isCsr(X) && o.init === "lsuv" && !this.params) throw new RangeError("init: 'lsuv' needs dense X; use another init for CSR input");
-    const loss = this.engineLoss(X, y, c, this.params === null);
+    const loss = this.engineLoss(X, prepared.targets, c, this.params === null);
+    if (!this.params) this.adopt(prepared.known);
     const batchSize = this.batchFor(X.rows);
     const engine = createEngine(this.backend, {
       ...loss, d: X.cols, c, delta: o.delta, classWeight, l2: o.l2, l1: o.l1, rule: o.rule, hyper: o.hyper,
@@ -538,15 +549,15 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
   }
 
   /** prepare, refusing targets of another kind than the model was fitted on. */
-  protected prepareLike(y: unknown, name: string, n: number, outputs: number | null) {
-    const result = this.prepare(y, name, n, outputs);
+  protected prepareLike(y: unknown, name: string, n: number, known: unknown) {
+    const result = this.prepare(y, name, n, known);
     if (this.targetKind !== null && result.kind !== this.targetKind) {
       throw new TypeError(`${name} holds ${result.kind} but the model was fitted on ${this.targetKind}`);
     }
     return result;
   }
 
-  private validation(value: unknown, d: number, outputs: number, kind: string): { X: Rows; prepared: Prepared } | null {
+  private validation(value: unknown, d: number, known: unknown, kind: string): { X: Rows; prepared: Prepared } | null {
     if (value === undefined) return null;
     if (!Array.isArray(value) || value.length !== 2) {
       throw new TypeError(`validation must be a pair [X, y], got ${v.describe(value)}`);
@@ -554,7 +565,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     const [Xv, yv] = value as unknown[];
     const X = rowsArg("validation[0]", Xv); // CSR validation rows are densified for a dense-only loss (sameFormat)
     if (X.cols !== d) throw new RangeError(`validation[0] has ${X.cols} columns but X has ${d}`);
-    const checked = this.prepare(yv, "validation[1]", X.rows, outputs);
+    const checked = this.prepare(yv, "validation[1]", X.rows, known);
     if (checked.kind !== kind) throw new TypeError(`validation[1] holds ${checked.kind} but y holds ${kind}`);
     return { X, prepared: checked.prepared };
   }
@@ -693,16 +704,16 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    * fit: a chunk that fails (or a source that throws) puts the model back as it was before the call, unless
    * `keepProgress` is set, which keeps every chunk trained on before the failure.
    */
-  protected fitStreamModel(source: unknown, options: Record<string, unknown>, outputs: number | null): Promise<History<M>> {
+  protected fitStreamModel(source: unknown, options: Record<string, unknown>, declared: unknown): Promise<History<M>> {
     return this.transaction(options, [...RUN_CONTROL_KEYS, "epochs", "classes", "onEpoch"], "options", (control) => {
       const epochs = v.dimension("options.epochs", options.epochs ?? 1);
       const open = streamSource(source, epochs);
       const onEpoch = onEpochArg<M>(options.onEpoch);
-      return () => this.stream(open, epochs, outputs, onEpoch, control);
+      return () => this.stream(open, epochs, declared, onEpoch, control);
     });
   }
 
-  private async stream(open: () => AnyIterable, epochs: number, outputs: number | null,
+  private async stream(open: () => AnyIterable, epochs: number, declared: unknown,
                        onEpoch: ((info: EpochInfo<M>) => void | Promise<void>) | undefined, control: RunControl): Promise<History<M>> {
     await this.ready();
     this.checkAlive();
@@ -720,8 +731,8 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
         const { X: given, y } = chunkArg(chunk, chunks), X = this.rowsArg(`chunk ${chunks} X`, given);
         const d = this.params?.W.rows ?? null;
         if (d !== null && X.cols !== d) throw new RangeError(`chunk ${chunks}: X has ${X.cols} columns but the model has ${d} features`);
-        const { prepared, outputs: c, kind } = this.prepareLike(y, `chunk ${chunks} y`, X.rows, this.fittedOutputs ?? outputs);
-        this.engineFor(X, y, c, kind, this.classWeightFor(y, c, false));
+        const { prepared, outputs: c, kind } = this.prepareLike(y, `chunk ${chunks} y`, X.rows, this.known ?? declared);
+        this.engineFor(X, prepared, c, kind, this.classWeightFor(prepared, c, false));
         const engine = this.engine!, meter = prepared.meter();
         engine.load("train", X, prepared.targets);
         try {
@@ -763,8 +774,8 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
 }
 
 /** A source of chunks for fitStream: a (async) iterable, or a function returning a fresh one per epoch. */
-export type ChunkSource<Y> = AsyncIterable<{ X: Rows; y: Y }> | Iterable<{ X: Rows; y: Y }>
-  | (() => AsyncIterable<{ X: Rows; y: Y }> | Iterable<{ X: Rows; y: Y }>);
+export type ChunkSource<Y> = AsyncIterable<{ X: RowsInput; y: Y }> | Iterable<{ X: RowsInput; y: Y }>
+  | (() => AsyncIterable<{ X: RowsInput; y: Y }> | Iterable<{ X: RowsInput; y: Y }>);
 
 type AnyIterable = AsyncIterable<unknown> | Iterable<unknown>;
 
@@ -869,7 +880,7 @@ export function parseModelJSON(value: unknown, model: string, targetKinds: reado
 
 /** The fields of a model file; `metadata` holds the user's own data. */
 const JSON_KEYS = ["format", "version", "model", "targets", "features", "outputs", "W", "b", "epochs", "options", "tree",
-  "metadata"];
+  "classes", "metadata"];
 
 /** Runs a constructor on a model file's options: its errors name the field as json.options.<name>. */
 export function fromJSONOptions<T>(build: () => T): T {

@@ -7,7 +7,7 @@
  * backend 'wasm').
  */
 import type { Matrix } from "../types.js";
-import type { Rows } from "../sparse/csr.js";
+import { singleRow, type Row, type RowsInput } from "../sparse/csr.js";
 import type { RunControl } from "./control.js";
 import { object, type BackendOption, type LinearModelOptions } from "./options.js";
 import {
@@ -36,22 +36,26 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
   }
 
   /** Trains from scratch; resolves to the per-epoch history (loss, train and validation R²). */
-  fit(X: Rows, y: Y, options: FitOptions<Y, "R2"> = {}): Promise<History<"R2">> {
+  fit(X: RowsInput, y: Y, options: FitOptions<Y, "R2"> = {}): Promise<History<"R2">> {
     return this.fitModel(X, y, options as FitOptions<unknown, "R2">);
   }
 
   /** One epoch over this piece of the data, continuing the weights and the optimizer state. */
-  async partialFit(X: Rows, y: Y, options: RunControl = {}): Promise<History<"R2">> {
+  async partialFit(X: RowsInput, y: Y, options: RunControl = {}): Promise<History<"R2">> {
     return this.partialFitModel(X, y, null, options);
   }
 
-  predict(X: Rows): Y {
-    const S = this.decisionFunction(X);
+  /** The predictions (N values, or an N×outputs Matrix); a single row gives its value (or its outputs). */
+  predict(X: RowsInput): Y;
+  predict(row: Row): Y extends Matrix ? Float32Array : number;
+  predict(X: RowsInput | Row): Y | number | Float32Array {
+    const one = singleRow("X", X), S = this.decisionFunction(one ?? X as RowsInput);
+    if (one) return this.targetKind === "vector" ? S.data[0]! : S.data;
     return (this.targetKind === "vector" ? S.data : S) as Y;
   }
 
   /** R², averaged over the outputs. */
-  score(X: Rows, y: Y): number {
+  score(X: RowsInput, y: Y): number {
     return this.scoreModel(X, y);
   }
 
@@ -68,7 +72,12 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
     return { loss: this.options.loss };
   }
 
-  protected prepare(y: unknown, name: string, n: number, outputs: number | null) {
+  protected get known(): number | null {
+    return this.fittedOutputs;
+  }
+
+  protected prepare(y: unknown, name: string, n: number, known: unknown) {
+    const outputs = known as number | null;
     let T: Matrix, kind: string;
     if (y instanceof Float32Array) {
       if (y.length !== n) throw new RangeError(`${name} has length ${y.length} but there are ${n} rows`);
@@ -83,7 +92,7 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
     }
     v.allFinite(name, T.data);
     if (outputs !== null && T.cols !== outputs) throw new RangeError(`${name} has ${T.cols} outputs but the model has ${outputs}`);
-    return { prepared: { targets: T, meter: () => rSquared(T) }, outputs: T.cols, kind };
+    return { prepared: { targets: T, known: T.cols, meter: () => rSquared(T) }, outputs: T.cols, kind };
   }
 }
 

@@ -118,10 +118,60 @@ function intArray(name: string, value: unknown): Int32Array {
   return out;
 }
 
-/** The rows a model takes: a dense Matrix or a CsrMatrix. */
+/** The rows a model computes on: a dense Matrix or a CsrMatrix. */
 export type Rows = Matrix | CsrMatrix;
 
-/** Validates model input: a CsrMatrix (checked by csrArg) or a dense Matrix (v.matrixArg). */
+/** The rows a model takes: a Matrix, a CsrMatrix, or plain arrays of numbers, one per row. */
+export type RowsInput = Rows | readonly (readonly number[])[];
+
+/** One row: D numbers. predict, predictProba and decisionFunction take one as it is. */
+export type Row = Float32Array | readonly number[];
+
+const MATRIX_HINT = "a Matrix { rows, cols, data: Float32Array } (matrix(rows, cols, data) builds one), a number[][] "
+  + "of rows, or a CsrMatrix";
+
+/** Validates model input: a CsrMatrix (checked by csrArg), a dense Matrix (v.matrixArg), or number[][] rows (copied). */
 export function rowsArg(name: string, value: unknown): Rows {
-  return isCsr(value) ? csrArg(name, value) : v.matrixArg(name, value);
+  if (isCsr(value)) return csrArg(name, value);
+  if (Array.isArray(value)) return nestedRows(name, value);
+  if (ArrayBuffer.isView(value) || typeof value !== "object" || value === null || !("data" in value)) {
+    const what = ArrayBuffer.isView(value) ? `a ${value.constructor.name} of ${(value as unknown as ArrayLike<number>).length} values`
+      : v.describe(value);
+    throw new TypeError(`${name} must be ${MATRIX_HINT}, got ${what}`);
+  }
+  return v.matrixArg(name, value);
+}
+
+/** number[][] rows as a Matrix: every row the same length, every value a finite number. */
+function nestedRows(name: string, value: unknown[]): Matrix {
+  if (value.length === 0) throw new RangeError(`${name} has no rows`);
+  const rows = value.length, first = value[0];
+  if (!Array.isArray(first)) {
+    throw new TypeError(`${name} is a flat array of ${rows} values, not rows: pass ${MATRIX_HINT}; predict, predictProba `
+      + "and decisionFunction take a single row as it is");
+  }
+  const cols = first.length, data = new Float32Array(rows * cols);
+  if (cols === 0) throw new RangeError(`${name}[0] is an empty row`);
+  value.forEach((row, i) => {
+    if (!Array.isArray(row)) throw new TypeError(`${name}[${i}] must be an array of numbers, got ${v.describe(row)}`);
+    if (row.length !== cols) throw new RangeError(`${name}[${i}] has ${row.length} values but ${name}[0] has ${cols}`);
+    row.forEach((x, j) => {
+      if (typeof x !== "number") throw new TypeError(`${name}[${i}][${j}] must be a number, got ${v.describe(x)}`);
+      data[i * cols + j] = x;
+    });
+  });
+  v.allFinite(name, data);
+  return { rows, cols, data };
+}
+
+/** A single row (a Float32Array or a number[] of numbers) as a 1×D Matrix, or null when `value` is not one. */
+export function singleRow(name: string, value: unknown): Matrix | null {
+  if (value instanceof Float32Array) return v.matrixArg(name, { rows: 1, cols: value.length, data: value });
+  if (!Array.isArray(value) || value.length === 0 || typeof value[0] !== "number") return null;
+  const data = new Float32Array(value.length);
+  value.forEach((x, j) => {
+    if (typeof x !== "number") throw new TypeError(`${name}[${j}] must be a number, got ${v.describe(x)}`);
+    data[j] = x;
+  });
+  return v.matrixArg(name, { rows: 1, cols: data.length, data });
 }
