@@ -14,7 +14,7 @@ class NoYield extends LinearClassifier {
   protected override sliceMs = Infinity;
 }
 
-const { X, y } = makeProblem({ N: 10_000, D: 3072, C: 10 });
+const { X, y } = makeProblem({ name: "cifar_epoch", N: 10_000, D: 3072, C: 10 });
 const backend = await init({ simd: values.simd as SimdLevel | undefined });
 const options = { backend, epochs: 1, batchSize: 200, optimizer: { rule: "sgd" as const } };
 const times: Record<"yielding" | "never", number[]> = { yielding: [], never: [] };

@@ -14,7 +14,8 @@ import { kernelModule } from "../src/wasm/loader.js";
 import { createSharedMemory } from "../src/threads/support.js";
 import { call, type ThreadPool } from "../src/threads/pool.js";
 import { split, ThreadedStep, type Batch, type StepLayout } from "../src/threads/step.js";
-import { createEngine, type EngineSpec } from "../src/train/engine.js";
+import { createEngine } from "../src/train/create-engine.js";
+import type { EngineSpec } from "../src/train/engine.js";
 import { ThreadTuner } from "../src/threads/engine.js";
 import { gaussian, lossError, normError, randomLabels } from "./helpers.js";
 

@@ -10,8 +10,9 @@ import { init } from "../init.js";
 import { threadsOption } from "../threads/setup.js";
 import { Rng } from "../data/rng.js";
 import {
-  createEngine, type EngineSnapshot, type EngineSpec, type EngineTargets, type HsmEngineSpec, type ModelLoss, type ScoreVisitor, type TrainingEngine,
+  type EngineSnapshot, type EngineSpec, type EngineTargets, type HsmEngineSpec, type ModelLoss, type ScoreVisitor, type TrainingEngine,
 } from "../train/engine.js";
+import { createEngine } from "../train/create-engine.js";
 import { initialWeights } from "../train/initializers.js";
 import { learningRateAt, momentumAt } from "../train/schedule.js";
 import { batchFor, object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";

@@ -11,7 +11,7 @@ import type { AnyEngineSpec, EngineSnapshot, EngineSpec, EngineTargets, Slot } f
 import { LABEL_LOSSES } from "../types.js";
 import { STATE_FIELDS } from "../backend/optimizer.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
-import { Resident } from "../sparse/resident.js";
+import { Resident } from "../wasm/resident.js";
 
 abstract class EngineBase<S extends AnyEngineSpec, D extends { n: number }> {
   protected readonly slots = new Map<Slot, D>();

@@ -6,22 +6,16 @@
  *
  * The data's storage (dense rows now; CSR or a shared-memory copy for threads later) stays behind the engine:
  * the model hands a dataset over once with `load` and then speaks of rows by position only.
+ *
+ * This file is the interface alone; ./create-engine.ts is the factory. Imports run one way: models → factory →
+ * engines → this interface, the resident buffers (src/wasm/resident.ts) and the kernels.
  */
 import type { LossKind, Matrix, UpdateRule } from "../types.js";
 import type { UpdateHyper } from "../backend/ops.js";
-import type { Backend } from "../backend/backend.js";
 import type { Rng } from "../data/rng.js";
-import { WasmOps } from "../backend/wasm-ops.js";
 import type { CsrMatrix } from "../sparse/csr.js";
-import { WasmEngine } from "./wasm-engine.js";
-import { ReferenceEngine } from "./reference-engine.js";
-import { WasmSparseEngine } from "../sparse/wasm-engine.js";
-import { ReferenceSparseEngine } from "../sparse/reference-engine.js";
-import { ThreadedEngine } from "../threads/engine.js";
 import type { HsmTree } from "../hsoftmax/tree.js";
 import type { HitRule } from "../reference/metrics.js";
-import { WasmHsmEngine } from "../hsoftmax/wasm-engine.js";
-import { ReferenceHsmEngine } from "../hsoftmax/reference-engine.js";
 
 /** The update rules of SPEC.md, and random search (seed 002): try a random step, keep it if the loss drops. */
 export type TrainRule = UpdateRule | "random-search";
@@ -133,23 +127,4 @@ export interface EngineSnapshot {
   b: Float32Array;
   t: number;
   state: Float32Array[];
-}
-
-/** The engine of a backend: resident WASM buffers on the wasm backend, plain TypeScript on the reference one. */
-export function createEngine(backend: Backend, spec: AnyEngineSpec, sparse = false): TrainingEngine {
-  const ops = backend.ops;
-  // A buffer too large for the memory throws half-way through a constructor: release the ones made before it.
-  return ops instanceof WasmOps ? ops.kernels.heap.releasingOnThrow(() => engineOf(backend, ops, spec, sparse))
-    : engineOf(backend, ops, spec, sparse);
-}
-
-function engineOf(backend: Backend, ops: Backend["ops"], spec: AnyEngineSpec, sparse: boolean): TrainingEngine {
-  if (spec.loss === "hierarchical-softmax") {
-    if (sparse) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
-    return ops instanceof WasmOps ? new WasmHsmEngine(ops.kernels, spec) : new ReferenceHsmEngine(spec);
-  }
-  // CSR input: only the rows of W that a batch touches are updated (src/sparse/lazy.ts); single-threaded.
-  if (sparse) return ops instanceof WasmOps ? new WasmSparseEngine(ops.kernels, spec) : new ReferenceSparseEngine(spec);
-  if (!(ops instanceof WasmOps)) return new ReferenceEngine(spec);
-  return backend.pool ? new ThreadedEngine(ops.kernels, spec, backend.pool) : new WasmEngine(ops.kernels, spec);
 }
