@@ -77,6 +77,17 @@ function positiveBelowOne(name: string, value: unknown): number {
   return x;
 }
 
+/** The hyper-parameters a training engine holds fixed: learning rate and momentum come with each update, t it counts. */
+export type FixedHyper = Omit<UpdateHyper, "learningRate" | "momentum" | "t">;
+
+export function fixedHyper(h: UpdateHyper): FixedHyper {
+  const { learningRate: _lr, momentum: _mu, t: _t, ...fixed } = h;
+  return fixed;
+}
+
+/** SPEC.md's defaults of the fixed hyper-parameters (κ for the default learning rate 1e-2). */
+export const DEFAULT_FIXED_HYPER: FixedHyper = fixedHyper(resolveUpdate("sgd", {}, {}));
+
 /**
  * The rule's state arrays, checked where handed in and then created in `state` where missing (all checks first,
  * so that a call that throws leaves `state` as it was): zero-filled, or at `learningRate` for the step sizes.

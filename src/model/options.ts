@@ -3,9 +3,8 @@
  * their validation (a TypeError or RangeError naming the option, thrown by the constructor).
  */
 import type { OptimizerConfig } from "../types.js";
-import type { UpdateHyper } from "../backend/ops.js";
 import { Backend } from "../backend/backend.js";
-import { resolveUpdate } from "../backend/optimizer.js";
+import { fixedHyper, resolveUpdate, type FixedHyper } from "../backend/optimizer.js";
 import { UPDATE_RULES } from "../types.js";
 import type { ModelLoss, TrainRule } from "../train/engine.js";
 import { INITIALIZERS, type Initializer } from "../train/initializers.js";
@@ -74,7 +73,7 @@ export interface Resolved<L extends ModelLoss> {
   /** The base learning rate (the schedule scales it) and the base momentum. */
   learningRate: number;
   momentum: number;
-  hyper: Omit<UpdateHyper, "learningRate" | "momentum" | "t">;
+  hyper: FixedHyper;
   schedule: LearningRateSchedule;
   momentumSchedule: MomentumSchedule;
   l2: number;
@@ -125,8 +124,8 @@ export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<
   const search = rule === "random-search";
   // random-search takes the update rules' validation of its step size; the other fields do not apply to it.
   const config = search ? { ...opt, learningRate: opt.learningRate ?? DEFAULTS.randomSearchStep } : opt;
-  const { learningRate, momentum, t: _first, ...hyper } = prefixed(() =>
-    resolveUpdate(search ? "sgd" : rule, config, {}));
+  const resolved = prefixed(() => resolveUpdate(search ? "sgd" : rule, config, {}));
+  const { learningRate, momentum } = resolved;
   const schedule = opt.schedule === undefined ? { type: "constant" as const } : learningRateSchedule("optimizer.schedule", opt.schedule);
   const momentumSched = opt.momentumSchedule === undefined ? { type: "constant" as const }
     : momentumSchedule("optimizer.momentumSchedule", opt.momentumSchedule);
@@ -140,7 +139,7 @@ export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<
     rule,
     learningRate,
     momentum,
-    hyper,
+    hyper: fixedHyper(resolved),
     schedule,
     momentumSchedule: momentumSched,
     l2: v.nonNegative("l2", options.l2 ?? 0),
