@@ -8,12 +8,12 @@ export { logistic, sigmoidProbabilities } from "./kernels/logistic";
 export { countHits } from "./kernels/metrics";
 export { l2, l1 } from "./kernels/regression";
 export { l2Penalty, l1Penalty, maxNorm } from "./kernels/regularize";
-export { sgd, momentum, nesterov, adagrad, rmsprop, adam } from "./kernels/optim";
+export { sgd, momentum, nesterov, adagrad, rmsprop, adam, rprop, deltaBarDelta } from "./kernels/optim";
 export { copy, gatherDropout, perturb } from "./kernels/train";
 export { accumulate } from "./kernels/reduce";
 export {
   touchedRows, clearMarks, sparseScores, sparseWeightGradient, catchUp, penaltyRows, gatherRows, scatterRows,
-  sgdRows, momentumRows, nesterovRows, adagradRows, rmspropRows, adamRows,
+  sgdRows, momentumRows, nesterovRows, adagradRows, rmspropRows, adamRows, rpropRows, deltaBarDeltaRows,
 } from "./kernels/sparse";
 export { hsmLoss, hsmNodeScores, hsmProbabilities } from "./kernels/hsoftmax";
 export { hog } from "./kernels/hog";

@@ -6,7 +6,7 @@
  *
  *   node --experimental-wasm-relaxed-simd --import tsx bench/hsoftmax.ts
  */
-import { OPTIMIZER_DEFAULTS } from "../src/backend/optimizer.js";
+import { DEFAULT_FIXED_HYPER } from "../src/backend/optimizer.js";
 import { loadKernels, type Kernels } from "../src/wasm/loader.js";
 import { WasmEngine } from "../src/train/wasm-engine.js";
 import { WasmHsmEngine } from "../src/hsoftmax/wasm-engine.js";
@@ -15,9 +15,8 @@ import type { EngineSpec, HsmEngineSpec, TrainingEngine } from "../src/train/eng
 import { Rng } from "../src/data/rng.js";
 import { zipfClusters } from "../test/clusters.js";
 
-const { decayRate, beta1, beta2, epsilon } = OPTIMIZER_DEFAULTS;
 const spec = (d: number, c: number, batchSize: number, rule: "sgd" | "adam"): EngineSpec => ({
-  loss: "softmax", d, c, delta: 1, classWeight: null, l2: 0, l1: 0, rule, hyper: { decayRate, beta1, beta2, epsilon },
+  loss: "softmax", d, c, delta: 1, classWeight: null, l2: 0, l1: 0, rule, hyper: DEFAULT_FIXED_HYPER,
   batchSize, inputDropout: 0,
 });
 const hsmSpec = (d: number, c: number, batchSize: number, rule: "sgd" | "adam", tree: HsmTree): HsmEngineSpec => ({

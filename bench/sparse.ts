@@ -13,7 +13,7 @@ import { WasmSparseEngine } from "../src/sparse/wasm-engine.js";
 import { WasmEngine } from "../src/train/wasm-engine.js";
 import type { EngineSpec, TrainingEngine } from "../src/train/engine.js";
 import { loadKernels } from "../src/wasm/loader.js";
-import { OPTIMIZER_DEFAULTS } from "../src/backend/optimizer.js";
+import { DEFAULT_FIXED_HYPER } from "../src/backend/optimizer.js";
 import { padCols } from "../src/wasm/scope.js";
 import { Rng } from "../src/data/rng.js";
 
@@ -92,9 +92,8 @@ async function main(): Promise<void> {
   console.log(`corpus: ${ROWS} rows, ${FEATURES} hashed features, ${nnz} non-zeros (${perRow.toFixed(1)} a row), `
     + `hashing ${hashSeconds.toFixed(2)} s (${((ROWS * TOKENS) / hashSeconds / 1e6).toFixed(2)} M tokens/s)`);
   const kernels = await loadKernels();
-  const { decayRate, beta1, beta2, epsilon } = OPTIMIZER_DEFAULTS;
-  const spec: EngineSpec = { loss: "softmax", d: FEATURES, c: CLASSES, delta: 1, classWeight: null, l2: 1e-6, l1: 0,
-    rule: "sgd", hyper: { decayRate, beta1, beta2, epsilon }, batchSize: BATCH, inputDropout: 0 };
+    const spec: EngineSpec = { loss: "softmax", d: FEATURES, c: CLASSES, delta: 1, classWeight: null, l2: 1e-6, l1: 0,
+    rule: "sgd", hyper: DEFAULT_FIXED_HYPER, batchSize: BATCH, inputDropout: 0 };
 
   const sparse = new WasmSparseEngine(kernels, spec);
   sparse.load("train", X, y);

@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { init, type Backend, type LossKind, type UpdateRule } from "../src/index.js";
+import { DEFAULT_FIXED_HYPER, resolveUpdate } from "../src/backend/optimizer.js";
 import { Rng } from "../src/data/rng.js";
 import { createEngine } from "../src/train/create-engine.js";
 import type { TrainingEngine } from "../src/train/engine.js";
@@ -30,7 +31,7 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(" ");
 function engineFor(backend: Backend, loss: LossKind, rule: UpdateRule, batchSize: number): TrainingEngine {
   const engine = createEngine(backend, {
     loss, d: D, c: C, delta: 1, classWeight: null, l2: 1e-4, l1: 0, rule, batchSize, inputDropout: 0,
-    hyper: { decayRate: 0.99, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    hyper: DEFAULT_FIXED_HYPER,
   });
   engine.load("train", X, y);
   return engine;
@@ -86,7 +87,7 @@ console.log("batch  1 thread µs (min)  2 threads µs (min)");
     params: block((D + 1) * cp * 4), grad: block((D + 1) * cp * 4), s: block(256 * cp * 4), ds: block(256 * cp * 4),
     partials: block((D + 1) * cp * 4), chunks: 2 };
   const step = new ThreadedStep(two.pool!, layout);
-  const hyper = { learningRate: 1e-3, momentum: 0, decayRate: 0, beta1: 0, beta2: 0, epsilon: 0, t: 1 };
+  const hyper = resolveUpdate("sgd", { learningRate: 1e-3, momentum: 0 }, {});
   for (const n of [8, 16, 32, 64, 128, 200]) {
     const batch = { n, x, xStride: D * 4, rows: order, targets: labels, targetRows: order };
     const perStep = (threads: number): number[] => {

@@ -29,6 +29,7 @@ export {
 } from "./model/linear-model.js";
 export { TRAIN_RULES, type OptimizerOptions, type BackendOption, type LinearModelOptions } from "./model/options.js";
 export { INITIALIZERS, initialWeights, type Initializer } from "./train/initializers.js";
+export { templates, type TemplateImage, type TemplateShape } from "./model/templates.js";
 export {
   learningRateAt, momentumAt, LEARNING_RATE_SCHEDULES, MOMENTUM_SCHEDULES, type LearningRateSchedule, type MomentumSchedule,
 } from "./train/schedule.js";

@@ -16,8 +16,9 @@ export const LABEL_LOSSES: readonly LossKind[] = ["hinge", "squared-hinge", "sof
 export type Penalty = "l2" | "l1";
 export const PENALTIES: readonly Penalty[] = ["l2", "l1"];
 
-export type UpdateRule = "sgd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam";
-export const UPDATE_RULES: readonly UpdateRule[] = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
+export type UpdateRule = "sgd" | "momentum" | "nesterov" | "adagrad" | "rmsprop" | "adam" | "rprop" | "delta-bar-delta";
+export const UPDATE_RULES: readonly UpdateRule[] = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "rprop",
+  "delta-bar-delta"];
 
 export interface LossOptions {
   /** Hinge margin Δ (hinge, squared-hinge). Default 1. */
@@ -46,13 +47,39 @@ export interface OptimizerConfig {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /** rprop: the step's growth factor η⁺ (> 1) while the gradient keeps its sign. Default 1.2. */
+  etaPlus?: number;
+  /** rprop: the step's shrink factor η⁻ (in (0, 1)) when the gradient's sign flips. Default 0.5. */
+  etaMinus?: number;
+  /** rprop: the smallest step. Default 1e-6. */
+  stepMin?: number;
+  /** rprop: the largest step. Default 50. */
+  stepMax?: number;
+  /** delta-bar-delta: the rate's increment κ when gradient and average agree. Default learningRate / 10. */
+  kappa?: number;
+  /** delta-bar-delta: the rate's decrease φ (rate ·= 1 − φ) when they disagree, in [0, 1). Default 0.5. */
+  phi?: number;
+  /** delta-bar-delta: the weight θ of the old average in δ̄ = (1 − θ)·g + θ·δ̄, in [0, 1). Default 0.7. */
+  theta?: number;
 }
 
-/** Optimizer state, named as in cs231n optim.py. Arrays are updated in place; `t` counts Adam steps. */
+/**
+ * Optimizer state, named as in cs231n optim.py (and SPEC.md for rprop and delta-bar-delta). Arrays are updated in
+ * place; `t` counts Adam steps. Missing arrays start at 0, except rprop's `step` and delta-bar-delta's `rate`,
+ * which start at the learning rate.
+ */
 export interface OptimizerState {
   velocity?: Float32Array;
   cache?: Float32Array;
   m?: Float32Array;
   v?: Float32Array;
+  /** rprop: the last gradient (0 where its sign flipped). */
+  prev?: Float32Array;
+  /** rprop: the per-parameter step (> 0). */
+  step?: Float32Array;
+  /** delta-bar-delta: the running average δ̄ of the gradient. */
+  bar?: Float32Array;
+  /** delta-bar-delta: the per-parameter learning rate (> 0). */
+  rate?: Float32Array;
   t?: number;
 }

@@ -2,6 +2,7 @@
 // step by step, and the resident-memory contract (nothing allocated per step, everything freed on dispose).
 import { describe, expect, it } from "vitest";
 import { relError, type Backend, type LossKind, type Matrix } from "../src/index.js";
+import { DEFAULT_FIXED_HYPER } from "../src/backend/optimizer.js";
 import { Rng } from "../src/data/rng.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
 import { createEngine } from "../src/train/create-engine.js";
@@ -81,7 +82,7 @@ describe("gatherDropout and perturb: kernel = twin, bit for bit", () => {
 function spec(loss: LossKind, rule: TrainRule, extra: Partial<EngineSpec> = {}): EngineSpec {
   return {
     loss, d: 7, c: 5, delta: 1, classWeight: null, l2: 1e-3, l1: 1e-4, rule, batchSize: 16, inputDropout: 0,
-    hyper: { decayRate: 0.99, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, ...extra,
+    hyper: DEFAULT_FIXED_HYPER, ...extra,
   };
 }
 

@@ -122,7 +122,7 @@ describe("all-or-nothing fits", () => {
   });
 
   it("property: a random fit made to fail at a random epoch or chunk leaves the model bit-identical", async () => {
-    const rules = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"] as const;
+    const rules = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "rprop", "delta-bar-delta"] as const;
     await fc.assert(fc.asyncProperty(
       fc.record({
         loss: fc.constantFrom("softmax", "hinge", "squared-hinge", "logistic" as const),

@@ -1,7 +1,8 @@
 // Training with hierarchical softmax: the wasm engine against its float64 twin on every build, the exact
 // distribution from `evaluate`, restore, and accuracy on a synthetic many-class task.
 import { afterAll, describe, expect, it } from "vitest";
-import { OPTIMIZER_DEFAULTS, type Matrix } from "../src/index.js";
+import { type Matrix } from "../src/index.js";
+import { DEFAULT_FIXED_HYPER } from "../src/backend/optimizer.js";
 import { loadKernels } from "../src/wasm/loader.js";
 import { WasmHsmEngine } from "../src/hsoftmax/wasm-engine.js";
 import { ReferenceHsmEngine } from "../src/hsoftmax/reference-engine.js";
@@ -14,9 +15,8 @@ const errors = new WorstErrors();
 afterAll(() => errors.report());
 
 function spec(over: Partial<EngineSpec> & { d: number; c: number }): EngineSpec {
-  const { decayRate, beta1, beta2, epsilon } = OPTIMIZER_DEFAULTS;
   return { loss: "softmax", delta: 1, classWeight: null, l2: 0, l1: 0, rule: "adam", batchSize: 32, inputDropout: 0,
-    hyper: { decayRate, beta1, beta2, epsilon }, ...over };
+    hyper: DEFAULT_FIXED_HYPER, ...over };
 }
 
 const withTree = (s: EngineSpec, tree: HsmTree): HsmEngineSpec => ({ ...s, loss: "hierarchical-softmax", tree });

@@ -37,6 +37,38 @@ describe("initialisers", () => {
     expect(Math.abs(moments(W).std / (a / Math.sqrt(3)) - 1)).toBeLessThan(0.03);
   });
 
+  it("random-walk: mean 0, std g/√d with g = exp(1/(2d)) (Sussillo and Abbott 2014); at d = 4, 13% above xavier", () => {
+    const small = 4, g = Math.exp(1 / (2 * small));
+    const m = moments(initialWeights("random-walk", small, 5000, new Rng(7)));
+    expect(Math.abs(m.mean)).toBeLessThan(0.02 * g / Math.sqrt(small));
+    expect(Math.abs(m.std / (g / Math.sqrt(small)) - 1)).toBeLessThan(0.02);
+    const wide = moments(initialWeights("random-walk", d, c, new Rng(8)));
+    expect(Math.abs(wide.std / (Math.exp(1 / (2 * d)) / Math.sqrt(d)) - 1)).toBeLessThan(0.03);
+  });
+
+  for (const rows of [400, 15, 6]) {
+    it(`sparse ${rows}×300: exactly min(15, d) = ${Math.min(15, rows)} N(0, 1) nonzeros per column at distinct rows (Martens 2010)`, () => {
+      const cols = 300, k = Math.min(15, rows), W = initialWeights("sparse", rows, cols, new Rng(9));
+      const values: number[] = [], perRow = new Array<number>(rows).fill(0);
+      for (let j = 0; j < cols; j++) {
+        const at: number[] = [];
+        for (let i = 0; i < rows; i++) if (W.data[i * cols + j] !== 0) at.push(i);
+        // Counting nonzero rows of one column counts distinct rows: k nonzeros means k distinct rows.
+        expect(at).toHaveLength(k);
+        for (const i of at) {
+          values.push(W.data[i * cols + j]!);
+          perRow[i]!++;
+        }
+      }
+      const m = moments({ rows: 1, cols: values.length, data: Float32Array.from(values) });
+      expect(Math.abs(m.mean)).toBeLessThan(0.05);
+      expect(Math.abs(m.std - 1)).toBeLessThan(0.03);
+      // The rows are drawn uniformly: each row holds about cols·k/d of the nonzeros (binomial, within 5 sd).
+      const expected = (cols * k) / rows, sd = Math.sqrt(expected * (1 - k / rows));
+      for (const count of perRow) expect(Math.abs(count - expected)).toBeLessThanOrEqual(5 * sd + 1e-9);
+    });
+  }
+
   it("zeros", () => {
     expect(initialWeights("zeros", 3, 4, new Rng(0)).data.every((w) => w === 0)).toBe(true);
   });

@@ -9,6 +9,7 @@ import { everyBackend } from "./backends.js";
 
 const STATE: Record<UpdateRule, (keyof OptimizerState)[]> = {
   sgd: [], momentum: ["velocity"], nesterov: ["velocity"], adagrad: ["cache"], rmsprop: ["cache"], adam: ["m", "v", "t"],
+  rprop: ["prev", "step"], "delta-bar-delta": ["bar", "rate"],
 };
 /** Odd and even lengths: the f64x2 loop takes pairs, the scalar tail the last odd element. */
 const LENGTHS = [1, 2, 3, 8, 13, 1001];
@@ -16,11 +17,12 @@ const CONFIG = { learningRate: 0.05, momentum: 0.8, decayRate: 0.95, beta1: 0.85
 
 const randomArray = (rng: Rng, n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
 
-/** A state that is not zero, as a run would have after some steps (caches and v are non-negative). */
+/** A state that is not zero, as a run would have after some steps (caches and v ≥ 0, step sizes > 0). */
 function warmState(rule: UpdateRule, rng: Rng, n: number): OptimizerState {
   const state: OptimizerState = {};
   for (const field of STATE[rule]) {
     if (field === "t") state.t = 7;
+    else if (field === "step" || field === "rate") state[field] = randomArray(rng, n, 0.1).map((x) => Math.abs(x) + 1e-3);
     else state[field] = field === "cache" || field === "v" ? randomArray(rng, n).map((x) => x * x) : randomArray(rng, n, 0.1);
   }
   return state;
@@ -83,6 +85,8 @@ describe("Backend.optimizerStep", () => {
     adagrad: (g) => -lr * Math.sign(g), // lr·g / (|g| + ε)
     rmsprop: (g) => (-lr * Math.sign(g)) / Math.sqrt(1 - rho), // cache = (1 − ρ)g²
     adam: (g) => -lr * Math.sign(g), // m̂ = g, v̂ = g²
+    rprop: (g) => -lr * Math.sign(g), // prev = 0: the step stays at lr
+    "delta-bar-delta": (g) => -lr * g, // δ̄ = 0: the rate stays at lr
   };
   for (const rule of UPDATE_RULES) {
     it(`${rule}: the first step from {} has cs231n's closed form, and fills in the state fields`, () => {
@@ -116,6 +120,71 @@ describe("Backend.optimizerStep", () => {
     expect(() => b.optimizerStep("adam", w, g, {}, { beta1: 1 })).toThrow(/config\.beta1/);
     expect(() => b.optimizerStep("sgd", w, g, {}, { learningRate: 0 })).toThrow(/config\.learningRate/);
     expect(() => b.optimizerStep("sgd", w, Float32Array.of(NaN, 1))).toThrow(/dw\[0\]/);
+    expect(Array.from(w)).toEqual([1, 2]);
+  });
+});
+
+describe("rprop and delta-bar-delta: hand-worked steps on every backend", () => {
+  const all = () => [backends.reference, ...BUILDS.map((b) => wasm.get(b)!)];
+  const f = Math.fround;
+  const expectArray = (got: Float32Array | undefined, want: number[]) =>
+    want.forEach((x, i) => expect(got![i]).toBeCloseTo(x, 7));
+
+  it("rprop: signs agree (grow ×1.2, capped at stepMax 50), disagree (shrink ×0.5, floored at stepMin 1e-6, g dropped), zero (step kept)", () => {
+    for (const b of all()) {
+      // Elements: agree; disagree; prev 0; agree past stepMax; agree, both negative; disagree below stepMin.
+      const w = Float32Array.of(1, 1, 1, 1, 1, 1), g = Float32Array.of(0.5, -2, 0.25, 3, -1, 1);
+      const state: OptimizerState = {
+        prev: Float32Array.of(1, 1, 0, 4, -2, -1), step: Float32Array.of(0.5, 0.5, 0.5, 45, 0.25, 1.5e-6),
+      };
+      b.optimizerStep("rprop", w, g, state);
+      expectArray(state.step, [0.6, 0.25, 0.5, 50, 0.3, 1e-6]);
+      expectArray(state.prev, [0.5, 0, 0.25, 3, -1, 0]);
+      expectArray(w, [0.4, 1, 0.5, -49, 1.3, 1]);
+      expect(w[3]).toBe(-49);
+      expect(state.step![5]).toBe(f(1e-6));
+      // The next step after a flip sees prev = 0: the step is neither grown nor shrunk, and the weight moves.
+      b.optimizerStep("rprop", w, g, state);
+      expect(state.step![1]).toBe(0.25);
+      expect(w[1]).toBe(1.25);
+    }
+  });
+
+  it("delta-bar-delta: δ̄·g > 0 adds κ, δ̄·g < 0 scales by 1 − φ, 0 keeps the rate; δ̄ = (1 − θ)g + θδ̄ after the step", () => {
+    for (const b of all()) {
+      const w = Float32Array.of(1, 1, 1), g = Float32Array.of(2, -2, 4);
+      const state: OptimizerState = { bar: Float32Array.of(1, 1, 0), rate: Float32Array.of(0.1, 0.1, 0.1) };
+      b.optimizerStep("delta-bar-delta", w, g, state, { kappa: 0.05, phi: 0.5, theta: 0.7 });
+      expectArray(state.rate, [0.15, 0.05, 0.1]);
+      expectArray(w, [0.7, 1.1, 0.6]); // 1 − 0.15·2, 1 + 0.05·2, 1 − 0.1·4
+      expectArray(state.bar, [1.3, 0.1, 1.2]); // 0.3·2 + 0.7·1, −0.6 + 0.7, 1.2 + 0
+    }
+  });
+
+  it("delta-bar-delta from {}: the rate starts at lr and κ defaults to lr/10", () => {
+    for (const b of all()) {
+      const w = Float32Array.of(0), g = Float32Array.of(1), state: OptimizerState = {};
+      b.optimizerStep("delta-bar-delta", w, g, state, { learningRate: 0.1 });
+      expectArray(w, [-0.1]);
+      expectArray(state.bar, [0.3]);
+      b.optimizerStep("delta-bar-delta", w, g, state, { learningRate: 0.1 });
+      expectArray(state.rate, [0.11]);
+      expectArray(w, [-0.21]);
+      expectArray(state.bar, [0.51]); // 0.3·1 + 0.7·0.3
+    }
+  });
+
+  it("refuses bad hyper-parameters and step sizes ≤ 0, naming them", () => {
+    const b = wasm.get("simd")!, w = Float32Array.of(1, 2), g = Float32Array.of(1, 1);
+    expect(() => b.optimizerStep("rprop", w, g, {}, { etaMinus: 1 })).toThrow(/config\.etaMinus/);
+    expect(() => b.optimizerStep("rprop", w, g, {}, { etaPlus: 0.9 })).toThrow(/config\.etaPlus/);
+    expect(() => b.optimizerStep("rprop", w, g, {}, { stepMin: 1, stepMax: 0.5 })).toThrow(/config\.stepMax/);
+    expect(() => b.optimizerStep("rprop", w, g, { step: Float32Array.of(0.1, 0) })).toThrow(/state\.step\[1\]/);
+    expect(() => b.optimizerStep("delta-bar-delta", w, g, {}, { phi: 1 })).toThrow(/config\.phi/);
+    expect(() => b.optimizerStep("delta-bar-delta", w, g, {}, { theta: -0.1 })).toThrow(/config\.theta/);
+    expect(() => b.optimizerStep("delta-bar-delta", w, g, {}, { kappa: -1 })).toThrow(/config\.kappa/);
+    expect(() => b.optimizerStep("delta-bar-delta", w, g, { rate: Float32Array.of(-1, 1) })).toThrow(/state\.rate\[0\]/);
+    expect(() => new LinearClassifier({ optimizer: { rule: "rprop", etaMinus: 2 } })).toThrow(/optimizer\.etaMinus/);
     expect(Array.from(w)).toEqual([1, 2]);
   });
 });
@@ -155,7 +224,8 @@ describe("gradient descent on convex problems", () => {
     it(`${rule} descends: 200 full-batch steps close 90% of the gap to the optimum`, () => {
       const W = new Float32Array(D * C), b = new Float32Array(C);
       const stateW: OptimizerState = {}, stateB: OptimizerState = {};
-      const lr = { sgd: 0.5, momentum: 0.1, nesterov: 0.1, adagrad: 0.5, rmsprop: 0.01, adam: 0.05 }[rule];
+      const lr = { sgd: 0.5, momentum: 0.1, nesterov: 0.1, adagrad: 0.5, rmsprop: 0.01, adam: 0.05, rprop: 0.01,
+        "delta-bar-delta": 0.1 }[rule];
       const initial = objective(W, b).loss;
       for (let step = 0; step < 200; step++) {
         const r = objective(W, b);
@@ -183,6 +253,37 @@ describe("gradient descent on convex problems", () => {
       expect(relError(Wm.data, optimum.W)).toBeLessThan(1e-3);
       expect(relError(bm, optimum.b)).toBeLessThan(1e-3);
       model.dispose();
+    }
+  });
+
+  it("full-batch rprop and delta-bar-delta fits separate a separable problem, the same on the reference, wasm and threaded engines", async () => {
+    // Three well-separated clusters: every row is classified right at the optimum, and the loss can go to 0.
+    const r = new Rng(7), n = 90, d = 4;
+    const centres = gaussian(r, 3, d, 4);
+    const ys = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const Xs = matrix(n, d, Float32Array.from({ length: n * d }, (_, e) =>
+      centres.data[ys[Math.floor(e / d)]! * d + (e % d)]! + 0.3 * r.normal()));
+    for (const rule of ["rprop", "delta-bar-delta"] as const) {
+      const fit = async (backend: "wasm" | "reference", threads: number) => {
+        const model = new LinearClassifier({
+          loss: "softmax", batchSize: n, epochs: 150, init: "zeros", backend, threads, optimizer: { rule, learningRate: 0.01 },
+        });
+        const history = await model.fit(Xs, ys);
+        const out = { loss: history.loss, W: model.weights.W.data, accuracy: model.score(Xs, ys) };
+        model.dispose();
+        return out;
+      };
+      const ref = await fit("reference", 1), one = await fit("wasm", 1), two = await fit("wasm", 2);
+      for (const e of [ref, one, two]) {
+        expect(e.accuracy).toBe(1);
+        expect(e.loss.at(-1)!).toBeLessThan(0.01 * e.loss[0]!);
+      }
+      // The threaded update runs the same kernel on slices: the same bits.
+      expect(two.loss).toEqual(one.loss);
+      expect(bitsEqual(two.W, one.W)).toBe(true);
+      // Each update agrees bit for bit (above), but a sign rule magnifies the float32-vs-float64 gradients' last
+      // bits (a step grows or shrinks by 20–50% on a sign), so the trajectories are compared only loosely.
+      for (let e = 0; e < 10; e++) expect(Math.abs(one.loss[e]! - ref.loss[e]!)).toBeLessThan(0.01);
     }
   });
 

@@ -1,7 +1,8 @@
 // Training on CSR input: short runs of the sparse engines against the dense engines on the same data, every
 // wasm build and the reference, sparsity 0.1 %–50 %; the lazy rules against their reference twin; restore.
 import { afterAll, describe, expect, it } from "vitest";
-import { OPTIMIZER_DEFAULTS, type LossKind, type Matrix } from "../src/index.js";
+import { type LossKind, type Matrix } from "../src/index.js";
+import { DEFAULT_FIXED_HYPER } from "../src/backend/optimizer.js";
 import { loadKernels } from "../src/wasm/loader.js";
 import { csrFromDense, type CsrMatrix } from "../src/sparse/csr.js";
 import { WasmSparseEngine } from "../src/sparse/wasm-engine.js";
@@ -16,9 +17,8 @@ const errors = new WorstErrors();
 afterAll(() => errors.report());
 
 function spec(over: Partial<EngineSpec> & { d: number; c: number }): EngineSpec {
-  const { decayRate, beta1, beta2, epsilon } = OPTIMIZER_DEFAULTS;
   return { loss: "softmax", delta: 1, classWeight: null, l2: 0, l1: 0, rule: "sgd", batchSize: 16, inputDropout: 0,
-    hyper: { decayRate, beta1, beta2, epsilon }, ...over };
+    hyper: DEFAULT_FIXED_HYPER, ...over };
 }
 
 /** `epochs` epochs of shuffled mini-batches; the learning rate of epoch e is rates[e]. Returns each step's loss. */
@@ -80,7 +80,7 @@ describe.each([0.001, 0.01, 0.1, 0.5])("sparse training equals dense training at
 });
 
 describe("lazy rules: wasm sparse engine against its reference twin", () => {
-  it.each(["momentum", "nesterov", "rmsprop", "adam", "sgd"] as const)("%s with l2 and l1", async (rule) => {
+  it.each(["momentum", "nesterov", "rmsprop", "adam", "sgd", "rprop", "delta-bar-delta"] as const)("%s with l2 and l1", async (rule) => {
     const { X, y } = data(7, 40, 300, 3, 0.05);
     const s = spec({ d: 300, c: 3, rule, l2: 0.01, l1: 0.001, loss: "softmax" });
     const [[, oracle], ...rest] = await sparseEngines(s);

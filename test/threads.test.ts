@@ -7,7 +7,9 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { init, LinearClassifier, LOSSES, UPDATE_RULES, type Backend, type LossKind, type Matrix, type OptimizerState, type UpdateRule } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
-import { resolveUpdate, STATE_FIELDS } from "../src/backend/optimizer.js";
+import {
+  DEFAULT_FIXED_HYPER, OPTIMIZER_DEFAULTS, resolveUpdate, STARTS_AT_LEARNING_RATE, STATE_FIELDS,
+} from "../src/backend/optimizer.js";
 import type { WasmOps } from "../src/backend/wasm-ops.js";
 import { padCols, readMatrix, Scope, writeMatrix } from "../src/wasm/scope.js";
 import { kernelModule } from "../src/wasm/loader.js";
@@ -67,7 +69,9 @@ class Resident {
       params, grad: zeros((d + 1) * cp), s: zeros(n * cp), ds: zeros(n * cp),
       partials: zeros((backend.threads - 1) * (d + 1) * cp), chunks: backend.threads,
     };
-    this.state = STATE_FIELDS[rule].map(() => zeros((d + 1) * cp));
+    // As Backend.optimizerStep starts them from {}: the step sizes at the default learning rate, the rest at 0.
+    this.state = STATE_FIELDS[rule].map((field) => sc.f32(new Float32Array((d + 1) * cp)
+      .fill(STARTS_AT_LEARNING_RATE.includes(field) ? OPTIMIZER_DEFAULTS.learningRate : 0)));
     this.prev = zeros((d + 1) * cp);
   }
 
@@ -277,7 +281,7 @@ describe("training engine on a threaded backend", () => {
   const N = 67, D = 3073, C = 10, BATCH = 32;
   const spec = (loss: LossKind, rule: UpdateRule, inputDropout = 0): EngineSpec => ({
     loss, d: D, c: C, delta: 1, classWeight: null, l2: 1e-3, l1: 1e-4, rule, batchSize: BATCH, inputDropout,
-    hyper: { decayRate: 0.99, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+    hyper: DEFAULT_FIXED_HYPER,
   });
 
   function train(backend: Backend, loss: LossKind, rule: UpdateRule, inputDropout: number) {

@@ -78,3 +78,25 @@
   if (isVector<T>()) return f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
   return a;
 }
+
+// @ts-ignore: decorator
+@inline export function min<T>(a: T, b: T): T {
+  if (isVector<T>()) return f64x2.min(a, b);
+  return Math.min(a, b);
+}
+
+// @ts-ignore: decorator
+@inline export function max<T>(a: T, b: T): T {
+  if (isVector<T>()) return f64x2.max(a, b);
+  return Math.max(a, b);
+}
+
+/** Per lane: s > 0 ? pos : s < 0 ? neg : zero (zero also for NaN), as the sign-agreement rules branch. */
+// @ts-ignore: decorator
+@inline export function bySign<T>(s: T, pos: T, neg: T, zero: T): T {
+  if (isVector<T>()) {
+    const z = f64x2.splat(0);
+    return v128.bitselect(pos, v128.bitselect(neg, zero, f64x2.lt(s, z)), f64x2.gt(s, z));
+  }
+  return s > 0 ? pos : s < 0 ? neg : zero;
+}

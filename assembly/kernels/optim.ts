@@ -5,7 +5,7 @@
 //
 // Each rule is written once, generic over its lane type (lanes.ts); the SIMD builds run the v128 body two
 // elements at a time and the f64 body for the odd tail; the no-SIMD build runs the f64 body throughout.
-import { add, div, ld, mul, pairBytes, splat, sqrt, st, sub } from "./lanes";
+import { add, bySign, div, ld, max, min, mul, pairBytes, sign, splat, sqrt, st, sub } from "./lanes";
 
 // w −= lr·g
 // @ts-ignore: decorator
@@ -130,4 +130,53 @@ export function adam(len: i32, w: usize, g: usize, m: usize, v: usize, lr: f64, 
     for (; o < pairs; o += 8) adamAt<v128>(o, w, g, m, v, lrc, beta1, beta2, eps, ib2);
   }
   for (; o < end; o += 4) adamAt<f64>(o, w, g, m, v, lrc, beta1, beta2, eps, ib2);
+}
+
+// iRprop− (torch.optim.Rprop): the step grows while the gradient keeps its sign and shrinks when it flips, and a
+// flipped gradient is dropped for this update (and remembered as 0, so the next step neither grows nor shrinks).
+// @ts-ignore: decorator
+@inline function rpropAt<T>(o: usize, w: usize, g: usize, prev: usize, step: usize, etaPlus: f64, etaMinus: f64,
+                            stepMin: f64, stepMax: f64): void {
+  const gi = ld<T>(g + o), si = ld<T>(step + o), s = mul<T>(gi, ld<T>(prev + o)), zero = splat<T>(0);
+  const st1 = bySign<T>(s, min<T>(mul<T>(si, splat<T>(etaPlus)), splat<T>(stepMax)),
+                        max<T>(mul<T>(si, splat<T>(etaMinus)), splat<T>(stepMin)), si);
+  const ge = bySign<T>(s, gi, zero, gi);
+  st<T>(step + o, st1);
+  st<T>(prev + o, ge);
+  st<T>(w + o, sub<T>(ld<T>(w + o), mul<T>(sign<T>(ge), st1)));
+}
+
+/**
+ * s = g·prev; s > 0: step = min(step·η⁺, stepMax); s < 0: step = max(step·η⁻, stepMin) and g = 0;
+ * w −= sign(g)·step; prev = g.
+ */
+export function rprop(len: i32, w: usize, g: usize, prev: usize, step: usize, etaPlus: f64, etaMinus: f64,
+                      stepMin: f64, stepMax: f64): void {
+  assert(len >= 0, "rprop: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) rpropAt<v128>(o, w, g, prev, step, etaPlus, etaMinus, stepMin, stepMax);
+  for (; o < end; o += 4) rpropAt<f64>(o, w, g, prev, step, etaPlus, etaMinus, stepMin, stepMax);
+}
+
+// Delta-bar-delta (Jacobs 1988): the rate grows by κ while the gradient agrees with its running average δ̄ and
+// shrinks by the factor 1 − φ when it disagrees.
+// @ts-ignore: decorator
+@inline function deltaBarDeltaAt<T>(o: usize, w: usize, g: usize, bar: usize, rate: usize, kappa: f64, phi: f64,
+                                    theta: f64): void {
+  const gi = ld<T>(g + o), bi = ld<T>(bar + o), ri = ld<T>(rate + o);
+  const r = bySign<T>(mul<T>(bi, gi), add<T>(ri, splat<T>(kappa)), mul<T>(ri, splat<T>(1 - phi)), ri);
+  st<T>(rate + o, r);
+  st<T>(w + o, sub<T>(ld<T>(w + o), mul<T>(r, gi)));
+  st<T>(bar + o, add<T>(mul<T>(splat<T>(1 - theta), gi), mul<T>(splat<T>(theta), bi)));
+}
+
+/** δ̄·g > 0: rate += κ; δ̄·g < 0: rate ·= (1 − φ); w −= rate·g; δ̄ = (1 − θ)·g + θ·δ̄. */
+export function deltaBarDelta(len: i32, w: usize, g: usize, bar: usize, rate: usize, kappa: f64, phi: f64,
+                              theta: f64): void {
+  assert(len >= 0, "deltaBarDelta: len must be >= 0");
+  const pairs = pairBytes(len), end = <usize>len << 2;
+  let o: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; o < pairs; o += 8) deltaBarDeltaAt<v128>(o, w, g, bar, rate, kappa, phi, theta);
+  for (; o < end; o += 4) deltaBarDeltaAt<f64>(o, w, g, bar, rate, kappa, phi, theta);
 }

@@ -10,7 +10,7 @@
 // count×len rows in that order, and the *Rows update kernels apply the dense update rules (optim.ts) to those rows
 // of W and of the optimizer state only. Nothing here is O(d) per step except `catchUp` over all rows (a flush).
 import { madd } from "./common";
-import { sgd, momentum, nesterov, adagrad, rmsprop, adam } from "./optim";
+import { sgd, momentum, nesterov, adagrad, rmsprop, adam, rprop, deltaBarDelta } from "./optim";
 
 // @ts-ignore: decorator
 @inline function at(base: usize, i: i32): usize {
@@ -206,5 +206,23 @@ export function adamRows(count: i32, len: i32, rows: usize, w: usize, g: usize, 
   for (let r = 0; r < count; r++) {
     const o = <usize>rowOf(rows, r) * ld;
     adam(len, w + o, g + <usize>r * ld, m + o, v + o, lr, beta1, beta2, eps, bc1, bc2);
+  }
+}
+
+export function rpropRows(count: i32, len: i32, rows: usize, w: usize, g: usize, prev: usize, step: usize,
+                          etaPlus: f64, etaMinus: f64, stepMin: f64, stepMax: f64): void {
+  const ld = <usize>len << 2;
+  for (let r = 0; r < count; r++) {
+    const o = <usize>rowOf(rows, r) * ld;
+    rprop(len, w + o, g + <usize>r * ld, prev + o, step + o, etaPlus, etaMinus, stepMin, stepMax);
+  }
+}
+
+export function deltaBarDeltaRows(count: i32, len: i32, rows: usize, w: usize, g: usize, bar: usize, rate: usize,
+                                  kappa: f64, phi: f64, theta: f64): void {
+  const ld = <usize>len << 2;
+  for (let r = 0; r < count; r++) {
+    const o = <usize>rowOf(rows, r) * ld;
+    deltaBarDelta(len, w + o, g + <usize>r * ld, bar + o, rate + o, kappa, phi, theta);
   }
 }

@@ -4,7 +4,7 @@
  * its confusion matrix on the test set, and a digit drawn by hand classified with its class probabilities.
  */
 import { fitInWorker } from "simdlinear/worker";
-import { LinearClassifier, loadMnist, matrix, type ClassificationLoss, type Dataset, type Matrix, type UpdateRule } from "simdlinear";
+import { LinearClassifier, loadMnist, matrix, templates, type ClassificationLoss, type Dataset, type UpdateRule } from "simdlinear";
 import mnistUrl from "../../build/mnist.bin?url";
 import { liveChart } from "./chart.js";
 import { digitPad } from "./digit-pad.js";
@@ -76,17 +76,15 @@ const templateCanvases = Array.from({ length: CLASSES }, (_, digit) => {
   return canvas;
 });
 
-/** Column j of W as a 28×28 image: red where W > 0, blue where W < 0, scaled by the column's largest |W|. */
-function drawTemplates(W: Matrix): void {
+/** Each class's template (the library's templates(): one gray scale over all classes, as cs231n); none: blank. */
+function drawTemplates(trained: LinearClassifier | null): void {
+  const images = trained ? templates(trained, { height: SIDE, width: SIDE, channels: 1 }) : null;
   templateCanvases.forEach((canvas, j) => {
-    let max = 1e-12;
-    for (let k = 0; k < W.rows; k++) max = Math.max(max, Math.abs(W.data[k * CLASSES + j]!));
+    const context = canvas.getContext("2d")!;
+    if (!images) return context.clearRect(0, 0, SIDE, SIDE);
     const image = new ImageData(SIDE, SIDE);
-    for (let k = 0; k < W.rows; k++) {
-      const t = W.data[k * CLASSES + j]! / max, fade = Math.round(255 * (1 - Math.abs(t)));
-      image.data.set(t >= 0 ? [255, fade, fade, 255] : [fade, fade, 255, 255], 4 * k);
-    }
-    canvas.getContext("2d")!.putImageData(image, 0, 0);
+    image.data.set(images[j]!.data);
+    context.putImageData(image, 0, 0);
   });
 }
 
@@ -198,7 +196,7 @@ async function trainInWorker(): Promise<void> {
     model = fitted;
     piecesDone = epochs * Math.ceil(data.train.X.rows / PIECE);
     const predicted = model.predict(data.test.X);
-    drawTemplates(model.weights.W);
+    drawTemplates(model);
     drawConfusion(data.test.y, predicted);
     classifyDrawing();
     ui.status.dataset.worker = "done";
@@ -237,7 +235,7 @@ async function train(): Promise<void> {
     const testAccuracy = predicted.reduce((n, p, i) => n + (p === data.test.y[i] ? 1 : 0), 0) / predicted.length;
     lossChart.push(epoch, [history.loss[0]!]);
     accuracyChart.push(epoch, [history.trainAccuracy[0]!, testAccuracy]);
-    drawTemplates(model.weights.W);
+    drawTemplates(model);
     drawConfusion(data.test.y, predicted);
     classifyDrawing();
     showStatus(epoch, history.loss[0]!, testAccuracy);
@@ -267,7 +265,7 @@ function reset(): void {
   piecesDone = 0;
   lossChart.clear();
   accuracyChart.clear();
-  drawTemplates(matrix(SIDE * SIDE, CLASSES));
+  drawTemplates(null);
   confusion.tBodies[0]!.replaceChildren();
   ui.status.textContent = `${data.train.X.rows.toLocaleString("en")} digits to train on, ${data.test.X.rows.toLocaleString("en")} to test on`;
   setRunning(false);

@@ -162,7 +162,7 @@ export class Backend {
 
   /**
    * One update of `w` (in place) with gradient `dw`, cs231n optim.py style. Missing state fields are created
-   * (zero) in `state`, which is updated in place too; Adam's `t` is incremented before the step.
+   * in `state` (zero; rprop's `step` and delta-bar-delta's `rate` at the learning rate), which is updated in place too; Adam's `t` is incremented before the step.
    */
   optimizerStep(rule: UpdateRule, w: Float32Array, dw: Float32Array, state: OptimizerState = {},
                 config: OptimizerConfig = {}): OptimizerState {
@@ -173,7 +173,7 @@ export class Backend {
     v.float32Array("dw", dw, w.length);
     v.allFinite("dw", dw);
     const hyper = resolveUpdate(rule, config, state);
-    const arrays = stateArrays(rule, state, w.length);
+    const arrays = stateArrays(rule, state, w.length, hyper.learningRate);
     this.impl.update(rule, w, dw, arrays, hyper);
     if (rule === "adam") state.t = hyper.t;
     return state;

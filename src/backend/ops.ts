@@ -18,6 +18,13 @@ export interface UpdateHyper {
   beta1: number;
   beta2: number;
   epsilon: number;
+  etaPlus: number;
+  etaMinus: number;
+  stepMin: number;
+  stepMax: number;
+  kappa: number;
+  phi: number;
+  theta: number;
   t: number;
 }
 

@@ -53,6 +53,8 @@ export class ReferenceOps implements Ops {
       case "adagrad": return optim.adagrad(w, g, s0!, h.learningRate, h.epsilon);
       case "rmsprop": return optim.rmsprop(w, g, s0!, h.learningRate, h.decayRate, h.epsilon);
       case "adam": return optim.adam(w, g, s0!, s1!, h.learningRate, h.beta1, h.beta2, h.epsilon, h.t);
+      case "rprop": return optim.rprop(w, g, s0!, s1!, h.etaPlus, h.etaMinus, h.stepMin, h.stepMax);
+      case "delta-bar-delta": return optim.deltaBarDelta(w, g, s0!, s1!, h.kappa, h.phi, h.theta);
     }
   }
 

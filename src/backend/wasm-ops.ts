@@ -136,5 +136,7 @@ export function updateKernel(k: KernelExports, rule: UpdateRule, len: number, w:
     case "adagrad": return k.adagrad(len, w, g, s0, lr, h.epsilon);
     case "rmsprop": return k.rmsprop(len, w, g, s0, lr, h.decayRate, h.epsilon);
     case "adam": return k.adam(len, w, g, s0, s1, lr, h.beta1, h.beta2, h.epsilon, 1 - h.beta1 ** h.t, 1 - h.beta2 ** h.t);
+    case "rprop": return k.rprop(len, w, g, s0, s1, h.etaPlus, h.etaMinus, h.stepMin, h.stepMax);
+    case "delta-bar-delta": return k.deltaBarDelta(len, w, g, s0, s1, h.kappa, h.phi, h.theta);
   }
 }

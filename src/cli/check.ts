@@ -11,6 +11,7 @@ import {
   type Backend, type LossKind, type Matrix, type OptimizerState,
 } from "../index.js";
 import { Rng } from "../data/rng.js";
+import { STATE_FIELDS } from "../backend/optimizer.js";
 
 export interface CheckRow {
   check: "sanity" | "gradient" | "agreement";
@@ -119,7 +120,7 @@ function agreementChecks(wasm: Backend, reference: Backend, simd: string): Check
       return { w, state };
     }) as [{ w: Float32Array; state: OptimizerState }, { w: Float32Array; state: OptimizerState }];
     add(`${rule}: w after ${steps} steps`, normError(got.w, want.w), ARRAY_TOL);
-    for (const field of ["velocity", "cache", "m", "v"] as const) {
+    for (const field of STATE_FIELDS[rule]) {
       if (want.state[field]) add(`${rule}: ${field}`, normError(got.state[field]!, want.state[field]!), ARRAY_TOL);
     }
   }

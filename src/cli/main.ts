@@ -53,9 +53,10 @@ program.command("train")
   .option("--test-fraction <f>", "share of the CSV's rows held out for testing (stratified)", number, 0.2)
   .addOption(new Option("--scale <how>", "preprocessing fitted on the training rows (default: none for MNIST's raw pixels, already in [0, 1]; standardize otherwise)").choices(["standardize", "minmax", "none"]))
   .option("--features <list>", "train on feature transforms of each row seen as an image: raw, hog, color (comma-separated)")
-  .option("--image <HxW[xC]>", "image layout of a CSV row for --features (MNIST: 28x28)")
+  .option("--image <HxW[xC]>", "image layout of a CSV row for --features and --templates (MNIST: 28x28)")
   .option("--cell-size <n>", "HoG cell side in pixels", integer, 4)
   .option("--save <model.json>", "save the model with its preprocessing, for `predict`")
+  .option("--templates <dir>", "write each class's weights as an image, <dir>/class-<j>.png (raw pixel input only)")
   .option("--json", "print one JSON line instead of the progress bar and report", false)
   .action(run(train));
 

@@ -1,7 +1,10 @@
 /** `simdlinear train`: fit a classifier on the built-in MNIST or a CSV, report test accuracy, optionally save it. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { SingleBar } from "cli-progress";
+import { PNG } from "pngjs";
 import {
-  init, LinearClassifier, loadMnist, minMax, standardize, trainTestSplit,
+  init, LinearClassifier, loadMnist, minMax, standardize, templates, trainTestSplit,
   type Backend, type ClassificationLoss, type Dataset, type Matrix, type Preprocessor, type TrainRule, type TreeShape,
 } from "../index.js";
 import { batchFor } from "../model/options.js";
@@ -33,9 +36,11 @@ export interface TrainOptions {
   json: boolean;
   /** Comma-separated feature transforms (raw, hog, color); raw pixels when absent. */
   features?: string;
-  /** Image layout of a row for --features, HxW or HxWxC; MNIST is 28x28. */
+  /** Image layout of a row for --features and --templates, HxW or HxWxC; MNIST is 28x28. */
   image?: string;
   cellSize: number;
+  /** Directory to write each class's weight template to, as class-<j>.png. */
+  templates?: string;
 }
 
 interface Data {
@@ -59,6 +64,7 @@ export async function train(opts: TrainOptions): Promise<void> {
   const backend = await init({ backend: opts.backend });
   try {
     data.input.transform = featureSpec(opts, data);
+    const templateShape = templateLayout(opts, data);
     const transform = (X: Matrix): Matrix => (data.input.transform ? extractFeatures(backend, X, data.input.transform) : X);
     const Xtrain = transform(data.train.X), Xtest = transform(data.test.X);
     const scale = opts.scale ?? (opts.data || data.input.transform ? "standardize" : "none");
@@ -73,6 +79,7 @@ export async function train(opts: TrainOptions): Promise<void> {
     }));
     try {
       await report(opts, run, model, backend);
+      if (templateShape) writeTemplates(opts.templates!, model, templateShape, opts.json);
     } finally {
       model.dispose();
     }
@@ -140,9 +147,34 @@ function csvData(file: string, label: string, testFraction: number, seed: number
   return { name: file, train, test, input: { features: X.cols, labelColumn: column, transform: null } };
 }
 
+/** The image layout of --templates (checked before training), or null without it. */
+function templateLayout(opts: TrainOptions, data: Data): FeatureSpec["image"] | null {
+  if (opts.templates === undefined) return null;
+  if (opts.features !== undefined) throw new RangeError("--templates draws the weights of raw pixels: it does not apply with --features");
+  if (opts.loss === "hierarchical-softmax") throw new RangeError("--templates needs one weight column per class, which hierarchical-softmax does not have");
+  const image = opts.image !== undefined ? parseImageShape(opts.image) : data.input.image;
+  if (!image) throw new RangeError("--templates on a CSV needs --image HEIGHTxWIDTH[xCHANNELS] to lay each row out as an image");
+  if (image.channels !== 1 && image.channels !== 3) throw new RangeError(`--templates draws gray (1 channel) or RGB (3) images, not ${image.channels} channels`);
+  const values = image.height * image.width * image.channels;
+  if (values !== data.input.features) throw new RangeError(`--image ${image.height}x${image.width}x${image.channels} is ${values} values, but a row has ${data.input.features} features`);
+  return image;
+}
+
+/** Writes class j's template to dir/class-<j>.png. */
+function writeTemplates(dir: string, model: LinearClassifier, shape: FeatureSpec["image"], json: boolean): void {
+  mkdirSync(dir, { recursive: true });
+  const images = templates(model, shape);
+  images.forEach((t, j) => {
+    const png = new PNG({ width: t.width, height: t.height });
+    png.data = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    writeFileSync(join(dir, `class-${j}.png`), PNG.sync.write(png));
+  });
+  if (!json) console.log(`templates of ${images.length} classes written to ${dir}`);
+}
+
 function featureSpec(opts: TrainOptions, data: Data): FeatureSpec | null {
   if (opts.features === undefined) {
-    if (opts.image !== undefined) throw new RangeError("--image only applies with --features");
+    if (opts.image !== undefined && opts.templates === undefined) throw new RangeError("--image only applies with --features or --templates");
     return null;
   }
   const image = opts.image !== undefined ? parseImageShape(opts.image) : data.input.image;

@@ -3,9 +3,8 @@
  * their validation (a TypeError or RangeError naming the option, thrown by the constructor).
  */
 import type { OptimizerConfig } from "../types.js";
-import type { UpdateHyper } from "../backend/ops.js";
 import { Backend } from "../backend/backend.js";
-import { resolveUpdate } from "../backend/optimizer.js";
+import { fixedHyper, resolveUpdate, type FixedHyper } from "../backend/optimizer.js";
 import { UPDATE_RULES } from "../types.js";
 import type { ModelLoss, TrainRule } from "../train/engine.js";
 import { INITIALIZERS, type Initializer } from "../train/initializers.js";
@@ -18,7 +17,10 @@ export const TRAIN_RULES: readonly TrainRule[] = [...UPDATE_RULES, "random-searc
 
 /**
  * `rule` plus the rule's hyper-parameters (SPEC.md's names and defaults: learningRate 1e-2, or 1e-3 for adam;
- * momentum 0.9; decayRate 0.99; beta1 0.9; beta2 0.999; epsilon 1e-8).
+ * momentum 0.9; decayRate 0.99; beta1 0.9; beta2 0.999; epsilon 1e-8; rprop: etaPlus 1.2, etaMinus 0.5,
+ * stepMin 1e-6, stepMax 50; delta-bar-delta: kappa learningRate/10, phi 0.5, theta 0.7).
+ * For `rprop` and `delta-bar-delta`, the learning rate (of the first epoch, under a schedule) is only where each
+ * parameter's own step size starts; the rule adapts it from there.
  * For `random-search`, learningRate is the step size: the standard deviation of each weight's random step
  * (default 1e-3).
  */
@@ -75,7 +77,7 @@ export interface Resolved<L extends ModelLoss> {
   /** The base learning rate (the schedule scales it) and the base momentum. */
   learningRate: number;
   momentum: number;
-  hyper: Omit<UpdateHyper, "learningRate" | "momentum" | "t">;
+  hyper: FixedHyper;
   schedule: LearningRateSchedule;
   momentumSchedule: MomentumSchedule;
   l2: number;
@@ -101,8 +103,8 @@ export const DEFAULTS = {
   randomSearchStep: 1e-3,
 } as const;
 
-const OPTIMIZER_KEYS = ["rule", "learningRate", "momentum", "decayRate", "beta1", "beta2", "epsilon", "schedule",
-  "momentumSchedule"];
+const OPTIMIZER_KEYS = ["rule", "learningRate", "momentum", "decayRate", "beta1", "beta2", "epsilon", "etaPlus",
+  "etaMinus", "stepMin", "stepMax", "kappa", "phi", "theta", "schedule", "momentumSchedule"];
 
 export function object(name: string, value: unknown): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -129,8 +131,8 @@ export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<
   const search = rule === "random-search";
   // random-search takes the update rules' validation of its step size; the other fields do not apply to it.
   const config = search ? { ...opt, learningRate: opt.learningRate ?? DEFAULTS.randomSearchStep } : opt;
-  const { learningRate, momentum, decayRate, beta1, beta2, epsilon } = prefixed(() =>
-    resolveUpdate(search ? "sgd" : rule, config, {}));
+  const resolved = prefixed(() => resolveUpdate(search ? "sgd" : rule, config, {}));
+  const { learningRate, momentum } = resolved;
   const schedule = opt.schedule === undefined ? { type: "constant" as const } : learningRateSchedule("optimizer.schedule", opt.schedule);
   const momentumSched = opt.momentumSchedule === undefined ? { type: "constant" as const }
     : momentumSchedule("optimizer.momentumSchedule", opt.momentumSchedule);
@@ -144,7 +146,7 @@ export function resolveOptions<L extends ModelLoss>(options: LinearModelOptions<
     rule,
     learningRate,
     momentum,
-    hyper: { decayRate, beta1, beta2, epsilon },
+    hyper: fixedHyper(resolved),
     schedule,
     momentumSchedule: momentumSched,
     l2: v.nonNegative("l2", options.l2 ?? 0),

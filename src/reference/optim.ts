@@ -56,3 +56,37 @@ export function adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float
     w[k] = w[k]! - (lrc * mk) / (Math.sqrt(vk * ib2) + eps);
   }
 }
+
+/**
+ * iRprop− (as torch.optim.Rprop): s = g·prev; s > 0: step = min(step·η⁺, stepMax); s < 0: step = max(step·η⁻,
+ * stepMin) and g = 0 for this update; w −= sign(g)·step; prev = g.
+ */
+export function rprop(w: Float32Array, g: Float32Array, prev: Float32Array, step: Float32Array, etaPlus: number,
+                      etaMinus: number, stepMin: number, stepMax: number): void {
+  for (let k = 0; k < w.length; k++) {
+    const s = g[k]! * prev[k]!;
+    let size = step[k]!, gk = g[k]!;
+    if (s > 0) size = Math.min(size * etaPlus, stepMax);
+    else if (s < 0) {
+      size = Math.max(size * etaMinus, stepMin);
+      gk = 0;
+    }
+    step[k] = size;
+    prev[k] = gk;
+    w[k] = w[k]! - Math.sign(gk) * size;
+  }
+}
+
+/** Delta-bar-delta (Jacobs 1988): δ̄·g > 0: rate += κ; δ̄·g < 0: rate ·= (1 − φ); w −= rate·g; δ̄ = (1 − θ)·g + θ·δ̄. */
+export function deltaBarDelta(w: Float32Array, g: Float32Array, bar: Float32Array, rate: Float32Array, kappa: number,
+                              phi: number, theta: number): void {
+  for (let k = 0; k < w.length; k++) {
+    const agree = bar[k]! * g[k]!;
+    let r = rate[k]!;
+    if (agree > 0) r = r + kappa;
+    else if (agree < 0) r = r * (1 - phi);
+    rate[k] = r;
+    w[k] = w[k]! - r * g[k]!;
+    bar[k] = (1 - theta) * g[k]! + theta * bar[k]!;
+  }
+}

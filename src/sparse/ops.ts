@@ -163,5 +163,7 @@ export function updateRowsKernel(k: KernelExports, rule: UpdateRule, count: numb
     case "rmsprop": return k.rmspropRows(count, len, rows, w, g, s0, lr, h.decayRate, h.epsilon);
     case "adam": return k.adamRows(count, len, rows, w, g, s0, s1, lr, h.beta1, h.beta2, h.epsilon,
       1 - h.beta1 ** h.t, 1 - h.beta2 ** h.t);
+    case "rprop": return k.rpropRows(count, len, rows, w, g, s0, s1, h.etaPlus, h.etaMinus, h.stepMin, h.stepMax);
+    case "delta-bar-delta": return k.deltaBarDeltaRows(count, len, rows, w, g, s0, s1, h.kappa, h.phi, h.theta);
   }
 }

@@ -9,7 +9,7 @@ import type { Kernels } from "../wasm/loader.js";
 import type { Rng } from "../data/rng.js";
 import type { AnyEngineSpec, EngineSnapshot, EngineSpec, EngineTargets, Slot } from "./engine.js";
 import { LABEL_LOSSES } from "../types.js";
-import { STATE_FIELDS } from "../backend/optimizer.js";
+import { STARTS_AT_LEARNING_RATE, STATE_FIELDS } from "../backend/optimizer.js";
 import { ReferenceOps } from "../backend/reference-ops.js";
 import { Resident } from "../wasm/resident.js";
 
@@ -44,10 +44,10 @@ abstract class EngineBase<S extends AnyEngineSpec, D extends { n: number }> {
     return this.spec.rule as UpdateRule;
   }
 
-  /** The update rule's state arrays, one per field (none for random search). */
-  protected stateOf<T>(block: () => T): T[] {
+  /** The update rule's state arrays, one per field (none for random search); `startsAtLr` marks the step sizes. */
+  protected stateOf<T>(block: (startsAtLr: boolean) => T): T[] {
     const rule = this.spec.rule;
-    return rule === "random-search" ? [] : STATE_FIELDS[rule].map(block);
+    return rule === "random-search" ? [] : STATE_FIELDS[rule].map((f) => block(STARTS_AT_LEARNING_RATE.includes(f)));
   }
 
   abstract getParams(): { W: Matrix; b: Float32Array };
@@ -66,9 +66,13 @@ abstract class EngineBase<S extends AnyEngineSpec, D extends { n: number }> {
     this.stateViews().forEach((view, i) => view.set(saved.state[i]!));
   }
 
+  /** Sets the step sizes (rprop's step, delta-bar-delta's rate) to the first update's learning rate. */
+  protected abstract startStepSizes(learningRate: number): void;
+
   /** Sets the hyper-parameters of the next update and counts it (Adam's t). */
   protected nextUpdate(learningRate: number, momentum: number): UpdateHyper {
     const h = this.hyper;
+    if (h.t === 0) this.startStepSizes(learningRate);
     h.learningRate = learningRate;
     h.momentum = momentum;
     h.t += 1;
@@ -84,25 +88,32 @@ export interface ReferenceSlot {
 
 export abstract class ReferenceEngineBase<S extends AnyEngineSpec, D extends ReferenceSlot> extends EngineBase<S, D> {
   protected readonly ops = new ReferenceOps();
-  private readonly stateArrays: Float32Array[] = [];
+  private readonly stateArrays: { array: Float32Array; startsAtLr: boolean }[] = [];
 
   shuffle(rng: Rng): void {
     rng.shuffle(this.data("train").order);
   }
 
   resetState(): void {
-    for (const s of this.stateArrays) s.fill(0);
+    for (const s of this.stateArrays) s.array.fill(0);
     this.hyper.t = 0;
   }
 
   protected stateViews(): Float32Array[] {
-    return this.stateArrays;
+    return this.stateArrays.map((s) => s.array);
   }
 
-  /** Zeroed state arrays of `length` floats, which `resetState` zeroes again. */
+  protected startStepSizes(learningRate: number): void {
+    for (const s of this.stateArrays) if (s.startsAtLr) s.array.fill(learningRate);
+  }
+
+  /** Zeroed state arrays of `length` floats, which `resetState` zeroes again (the first update starts the step sizes). */
   protected newState(length: number): Float32Array[] {
-    const arrays = this.stateOf(() => new Float32Array(length));
-    this.stateArrays.push(...arrays);
+    const arrays = this.stateOf((startsAtLr) => {
+      const array = new Float32Array(length);
+      this.stateArrays.push({ array, startsAtLr });
+      return array;
+    });
     return arrays;
   }
 }
@@ -118,7 +129,7 @@ export interface ResidentSlot {
 
 export abstract class ResidentEngineBase<S extends AnyEngineSpec, F> extends EngineBase<S, F & ResidentSlot> {
   protected readonly mem: Resident;
-  private readonly stateBlocks: { ptr: number; floats: number }[] = [];
+  private readonly stateBlocks: { ptr: number; floats: number; startsAtLr: boolean }[] = [];
 
   constructor(protected readonly kernels: Kernels, spec: S) {
     super(spec);
@@ -153,6 +164,10 @@ export abstract class ResidentEngineBase<S extends AnyEngineSpec, F> extends Eng
     return this.stateBlocks.map(({ ptr, floats }) => this.heap.f32(ptr, floats));
   }
 
+  protected startStepSizes(learningRate: number): void {
+    for (const { ptr, floats, startsAtLr } of this.stateBlocks) if (startsAtLr) this.heap.f32(ptr, floats).fill(learningRate);
+  }
+
   override dispose(): void {
     super.dispose();
     this.mem.dispose();
@@ -164,11 +179,13 @@ export abstract class ResidentEngineBase<S extends AnyEngineSpec, F> extends Eng
     this.slots.set(slot, { ...fields, n, order, identity, blocks: [...blocks, identity, order] });
   }
 
-  /** Zeroed state blocks of `floats` floats, which `resetState` zeroes again. */
+  /** Zeroed state blocks of `floats` floats, which `resetState` zeroes again (the first update starts the step sizes). */
   protected newState(floats: number): number[] {
-    const ptrs = this.stateOf(() => this.mem.zeroed(floats * 4));
-    for (const ptr of ptrs) this.stateBlocks.push({ ptr, floats });
-    return ptrs;
+    return this.stateOf((startsAtLr) => {
+      const ptr = this.mem.zeroed(floats * 4);
+      this.stateBlocks.push({ ptr, floats, startsAtLr });
+      return ptr;
+    });
   }
 
   /** The class weights resident (0 without them). */

@@ -9,13 +9,25 @@
  * - `zeros`.
  * - `lsuv` (Mishkin 2016): orthogonal, then scaled so that the scores X_b·W of one mini-batch have variance 1.
  *   For a linear layer one scaling reaches that exactly (variance scales with the square), so there is no loop.
+ * - `random-walk` (Sussillo and Abbott 2014, "Random walk initialization for training very deep feedforward
+ *   networks"): N(0, g²/d) with g = exp(1/(2d)), their gain for linear units, which makes the log of the signal's
+ *   norm do an unbiased random walk from layer to layer (zero drift).
+ * - `sparse` (Martens 2010, "Deep learning via Hessian-free optimization", as used by Sutskever et al. 2013): each
+ *   class column gets k = min(15, d) nonzero weights at k distinct rows drawn uniformly, each N(0, 1); the rest
+ *   are 0. Martens takes unit-variance nonzeros and SPEC.md follows; the rows are a uniform k-subset (a partial
+ *   Fisher–Yates shuffle), which the paper does not specify further.
  */
 import type { Matrix } from "../types.js";
 import { Rng } from "../data/rng.js";
 import * as v from "../validate.js";
 
-export type Initializer = "gaussian" | "he" | "xavier" | "uniform" | "orthogonal" | "zeros" | "lsuv";
-export const INITIALIZERS: readonly Initializer[] = ["gaussian", "he", "xavier", "uniform", "orthogonal", "zeros", "lsuv"];
+export type Initializer = "gaussian" | "he" | "xavier" | "uniform" | "orthogonal" | "zeros" | "lsuv" | "random-walk"
+  | "sparse";
+export const INITIALIZERS: readonly Initializer[] = ["gaussian", "he", "xavier", "uniform", "orthogonal", "zeros", "lsuv",
+  "random-walk", "sparse"];
+
+/** Nonzero incoming weights per class column of the `sparse` initialiser (Martens 2010), at most d. */
+export const SPARSE_NONZEROS = 15;
 
 /** W for d features and c classes. `batch` (rows of the training data) is needed by lsuv only. */
 export function initialWeights(kind: Initializer, d: number, c: number, rng: Rng, batch?: Matrix): Matrix {
@@ -46,7 +58,25 @@ export function initialWeights(kind: Initializer, d: number, c: number, rng: Rng
     case "zeros": return W;
     case "orthogonal": return orthogonal(d, c, rng);
     case "lsuv": return unitVariance(orthogonal(d, c, rng), batch!);
+    case "random-walk": return gaussian(Math.exp(1 / (2 * d)) / Math.sqrt(d));
+    case "sparse": return sparse(W, rng);
   }
+}
+
+/** k = min(15, d) N(0, 1) weights per column of the zeroed W, at distinct uniformly drawn rows. */
+function sparse(W: Matrix, rng: Rng): Matrix {
+  const { rows: d, cols: c } = W, k = Math.min(SPARSE_NONZEROS, d);
+  // A partial Fisher–Yates shuffle draws each column's rows; the array stays a permutation, so it is reused.
+  const rows = Uint32Array.from({ length: d }, (_, i) => i);
+  for (let j = 0; j < c; j++) {
+    for (let i = 0; i < k; i++) {
+      const pick = i + rng.int(d - i), row = rows[pick]!;
+      rows[pick] = rows[i]!;
+      rows[i] = row;
+      W.data[row * c + j] = rng.normal();
+    }
+  }
+  return W;
 }
 
 /** Orthonormal columns (c ≤ d) or rows (c > d) from a Gaussian matrix, by modified Gram–Schmidt in float64. */

@@ -44,6 +44,9 @@ export interface KernelExports {
   /** bc1 = 1 − β₁ᵗ, bc2 = 1 − β₂ᵗ: the bias corrections of the step's t. */
   adam(len: number, w: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number, beta2: number, eps: number,
        bc1: number, bc2: number): void;
+  rprop(len: number, w: Ptr, g: Ptr, prev: Ptr, step: Ptr, etaPlus: number, etaMinus: number, stepMin: number,
+        stepMax: number): void;
+  deltaBarDelta(len: number, w: Ptr, g: Ptr, bar: Ptr, rate: Ptr, kappa: number, phi: number, theta: number): void;
 
   // Sparse rows (CSR, i32 indptr/indices, f32 values) and row-sparse updates: assembly/kernels/sparse.ts.
   touchedRows(n: number, indptr: Ptr, indices: Ptr, idx: Ptr, y: Ptr, mark: Ptr, rows: Ptr): number;
@@ -62,6 +65,10 @@ export interface KernelExports {
   rmspropRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, cache: Ptr, lr: number, rho: number, eps: number): void;
   adamRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, m: Ptr, v: Ptr, lr: number, beta1: number,
            beta2: number, eps: number, bc1: number, bc2: number): void;
+  rpropRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, prev: Ptr, step: Ptr, etaPlus: number,
+            etaMinus: number, stepMin: number, stepMax: number): void;
+  deltaBarDeltaRows(count: number, len: number, rows: Ptr, w: Ptr, g: Ptr, bar: Ptr, rate: Ptr, kappa: number,
+                    phi: number, theta: number): void;
 
   // Hierarchical softmax: assembly/kernels/hsoftmax.ts.
   hsmLoss(n: number, d: number, dp: number, x: Ptr, xStride: number, idx: Ptr, y: Ptr, cw: Ptr, v: Ptr, b: Ptr,
