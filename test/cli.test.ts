@@ -223,6 +223,24 @@ describe("defaults that converge on small data", () => {
   });
 });
 
+describe("simdlinear search", () => {
+  it("tries every learning rate × L2 strength, prints each trial, and reports the best refitted on the training rows", async () => {
+    const { csv } = blobs();
+    const file = join(dir, "search.csv");
+    writeFileSync(file, csv);
+    const lines = await cli("search", "--data", file, "--lr", "1e-3,1e-1", "--l2", "0,1e-2", "--epochs", "5", "--workers", "2");
+    expect(lines.code).toBe(0);
+    expect(lines.stdout.match(/^trial +\d\/4 /gm)).toHaveLength(4);
+    expect(lines.stdout).toMatch(/best: trial .* \(2 workers\); refitted on all \d+ training rows, test accuracy/);
+    const { code, stdout } = await cli("search", "--data", file, "--lr", "1e-3,1e-1", "--l2", "0,1e-2", "--epochs", "5", "--json");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.trials).toBe(4);
+    expect(report.best.options.optimizer.learningRate).toBe(0.1); // 5 epochs: the larger rate learns these blobs
+    expect(report.testAccuracy).toBeGreaterThan(0.75); // 36 test rows of overlapping blobs
+  });
+});
+
 describe("the CLI refuses what would give a silent wrong result", () => {
   it("predict refuses a model file whose input.labelColumn is 99, −1 or 1.5", async () => {
     const { csv } = blobs();

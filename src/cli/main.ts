@@ -6,6 +6,7 @@ import { CLASSIFICATION_LOSSES, TRAIN_RULES, TREE_SHAPES } from "../index.js";
 import { formatChecks, runChecks } from "./check.js";
 import { predict } from "./predict.js";
 import { train } from "./train.js";
+import { search } from "./search.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -59,6 +60,24 @@ program.command("train")
   .option("--templates <dir>", "write each class's weights as an image, <dir>/class-<j>.png (raw pixel input only)")
   .option("--json", "print one JSON line instead of the progress bar and report", false)
   .action(run(train));
+
+const numbers = (value: string): number[] => value.split(",").map((part) => number(part));
+
+program.command("search")
+  .description("try every learning rate × L2 strength (cs231n's tuning loop), in parallel workers, and keep the best by validation accuracy")
+  .option("--lr <list>", "learning rates, comma-separated", numbers, [1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
+  .option("--l2 <list>", "L2 strengths λ, comma-separated", numbers, [0, 1e-5, 1e-4, 1e-3, 1e-2])
+  .option("--epochs <n>", "epochs of each trial", integer, 10)
+  .addOption(new Option("--loss <kind>", "loss").choices(CLASSIFICATION_LOSSES).default("softmax"))
+  .addOption(new Option("--optimizer <rule>", "update rule").choices(TRAIN_RULES).default("adam"))
+  .option("--folds <k>", "k-fold stratified cross-validation instead of a 10% validation split", integer)
+  .option("--workers <n>", "trials at once (default: the cores)", integer)
+  .option("--seed <n>", "seed of the models, the splits and the folds", integer, 0)
+  .option("--data <file.csv>", "search on a CSV instead of MNIST")
+  .option("--label <column>", "the CSV's label column: 0-based index or header name", "0")
+  .option("--test-fraction <f>", "share of the CSV's rows held out for the final test", number, 0.2)
+  .option("--json", "print one JSON line at the end instead of a line per trial", false)
+  .action(run(search));
 
 program.command("predict")
   .description("print the label a saved model gives each row of a CSV, one per line")

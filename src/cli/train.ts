@@ -131,7 +131,7 @@ async function report(opts: TrainOptions, run: Run, model: LinearClassifier, bac
   if (opts.save) console.log(`model saved to ${opts.save}`);
 }
 
-async function mnistData(): Promise<Data> {
+export async function mnistData(): Promise<Data> {
   const { train, test } = await loadMnist();
   return {
     name: "MNIST (built-in, 10,000 digits)", train, test,
@@ -139,7 +139,7 @@ async function mnistData(): Promise<Data> {
   };
 }
 
-function csvData(file: string, label: string, testFraction: number, seed: number): Data {
+export function csvData(file: string, label: string, testFraction: number, seed: number): Data {
   const table = readCsv(file);
   const column = columnIndex(table, file, label);
   const X = featureMatrix(table, file, column), y = labelColumn(table, file, column);

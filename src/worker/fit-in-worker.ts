@@ -6,13 +6,13 @@
 import { Backend } from "../backend/backend.js";
 import { LinearClassifier, type LinearClassifierOptions } from "../model/classifier.js";
 import { LinearRegressor, type LinearRegressorOptions } from "../model/regressor.js";
-import { DivergenceError, type EpochInfo, type FitOptions, type History } from "../model/linear-model.js";
+import type { EpochInfo, FitOptions, History } from "../model/linear-model.js";
 import { object, knownKeys } from "../model/options.js";
 import { abortError } from "../model/control.js";
-import { nodeBuiltin, onNode } from "../node-builtins.js";
 import { rowsArg, type Rows } from "../sparse/csr.js";
 import * as v from "../validate.js";
-import type { FromWorker, ModelKind, ToWorker } from "./protocol.js";
+import { FitWorker } from "./client.js";
+import type { ModelKind } from "./protocol.js";
 
 /** The fit options that reach the worker, plus where the fitted model runs back on this side. */
 export interface WorkerFitOptions<M extends string> extends Pick<FitOptions<unknown, M>, "earlyStopping" | "trainMetrics"> {
@@ -28,11 +28,6 @@ export interface WorkerFitOptions<M extends string> extends Pick<FitOptions<unkn
 }
 
 const KEYS = ["validation", "onEpoch", "signal", "backend", "model", "earlyStopping", "trainMetrics"];
-
-interface WorkerLike {
-  postMessage(message: ToWorker): void;
-  terminate(): unknown;
-}
 
 /**
  * Fits a LinearClassifier (or, with `model: 'regressor'`, a LinearRegressor) with `options` in a worker and
@@ -65,79 +60,24 @@ export async function fitInWorker(X: Rows, y: unknown, options: LinearClassifier
   if (signal?.aborted) throw abortError(signal);
   const backend = (given.backend ?? "wasm") as WorkerFitOptions<never>["backend"];
 
-  const worker = await startWorker();
-  const { json, history } = await new Promise<{ json: unknown; history: unknown }>((resolve, reject) => {
-    const abort = (): void => {
-      worker.postMessage({ type: "abort" });
-      reject(abortError(signal!));
-    };
+  const worker = await FitWorker.start();
+  try {
+    const abort = (): void => worker.abort();
     signal?.addEventListener("abort", abort, { once: true });
-    const settle = (): void => {
-      signal?.removeEventListener("abort", abort);
-      void worker.terminate();
-    };
-    worker.onMessage((message) => {
-      if (message.type === "epoch") onEpoch?.(message.info as never);
-      else if (message.type === "done") {
-        settle();
-        resolve(message);
-      } else {
-        settle();
-        reject(workerError(message));
-      }
-    }, (error) => {
-      settle();
-      reject(new Error(`fitInWorker: the worker failed: ${error.message}`));
-    });
-    worker.postMessage({
-      type: "fit", kind, options: modelOptions, X: rows, y,
+    const { json, history } = await worker.run({
+      kind, options: modelOptions, X: rows, y,
       fit: { validation, earlyStopping: given.earlyStopping, trainMetrics: given.trainMetrics },
-    });
-  });
-  const model = kind === "regressor" ? LinearRegressor.fromJSON(json, { backend }) : LinearClassifier.fromJSON(json, { backend });
-  return { model: await model.ready(), history: history as History<"Accuracy"> };
+    }, onEpoch as ((info: Record<string, number>) => void) | undefined).catch((e: unknown) => {
+      throw signal?.aborted ? abortError(signal) : e; // the signal's own reason, if it has one
+    }).finally(() => signal?.removeEventListener("abort", abort));
+    const model = kind === "regressor" ? LinearRegressor.fromJSON(json, { backend }) : LinearClassifier.fromJSON(json, { backend });
+    return { model: await model.ready(), history: history as History<"Accuracy"> };
+  } finally {
+    worker.terminate();
+  }
 }
 
 function validationArg(value: unknown): [Rows, unknown] {
   if (!Array.isArray(value) || value.length !== 2) throw new TypeError(`fit.validation must be a pair [X, y], got ${v.describe(value)}`);
   return [rowsArg("fit.validation[0]", value[0]), value[1]];
-}
-
-/** The worker's error, as the same class the fit would have thrown on this thread. */
-function workerError(message: Extract<FromWorker, { type: "error" }>): Error {
-  if (message.name === "DivergenceError") {
-    const error = new DivergenceError(message.epoch!, message.step!, message.loss!, "");
-    error.message = message.message;
-    return error;
-  }
-  if (message.name === "AbortError") return new DOMException(message.message, "AbortError");
-  const Class = message.name === "TypeError" ? TypeError : message.name === "RangeError" ? RangeError : Error;
-  return new Class(message.message);
-}
-
-/** A started worker with one message handler and one failure handler, in Node or a browser. */
-async function startWorker(): Promise<WorkerLike & { onMessage(on: (m: FromWorker) => void, failed: (e: Error) => void): void }> {
-  if (onNode) {
-    const { Worker } = await nodeBuiltin("node:worker_threads");
-    const worker = new Worker(new URL("./fit-worker.js", import.meta.url));
-    return {
-      postMessage: (m) => worker.postMessage(m),
-      terminate: () => worker.terminate(),
-      onMessage(on, failed) {
-        worker.on("message", on);
-        worker.on("error", failed);
-        worker.on("exit", (code) => failed(new Error(`it exited (code ${code})`)));
-      },
-    };
-  }
-  // Written as bundlers look for it, so that vite and webpack bundle the worker with the page.
-  const worker = new Worker(new URL("./fit-worker.js", import.meta.url), { type: "module" });
-  return {
-    postMessage: (m) => worker.postMessage(m),
-    terminate: () => worker.terminate(),
-    onMessage(on, failed) {
-      worker.onmessage = (event: MessageEvent<FromWorker>) => on(event.data);
-      worker.onerror = (event: ErrorEvent) => failed(new Error(event.message));
-    },
-  };
 }

@@ -1,11 +1,11 @@
 /**
- * The program a `fitInWorker` worker runs (a worker_threads worker in Node, a module Web Worker in browsers):
- * one fit on its own wasm backend, reporting each epoch, answering with the model's JSON and the history.
+ * The program a fit worker runs (a worker_threads worker in Node, a module Web Worker in browsers): fit jobs one
+ * after another (fitInWorker sends one, a search many), each on its own wasm backend, reporting every epoch and
+ * answering with the model's JSON and the history.
  */
-import { LinearClassifier } from "../model/classifier.js";
-import { LinearRegressor } from "../model/regressor.js";
 import { DivergenceError } from "../model/linear-model.js";
 import { nodeBuiltin, onNode } from "../node-builtins.js";
+import { runFitJob } from "./fit-job.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
 interface Port {
@@ -15,21 +15,16 @@ interface Port {
 const controller = new AbortController();
 
 async function fit(message: Extract<ToWorker, { type: "fit" }>, port: Port): Promise<void> {
-  const model: LinearClassifier | LinearRegressor = message.kind === "regressor"
-    ? new LinearRegressor(message.options) : new LinearClassifier(message.options);
+  const id = message.id;
   try {
-    const history = await (model as LinearClassifier).fit(message.X, message.y as Int32Array, {
-      ...message.fit as object,
-      signal: controller.signal,
-      onEpoch: (info) => port.postMessage({ type: "epoch", info: info as unknown as Record<string, number> }),
-    });
-    port.postMessage({ type: "done", json: model.toJSON(), history });
+    const { model, history } = await runFitJob(message, controller.signal,
+      (info) => port.postMessage({ type: "epoch", id, info: info as unknown as Record<string, number> }));
+    port.postMessage({ type: "done", id, json: model.toJSON(), history });
+    model.dispose();
   } catch (e) {
     const error = e as Error;
     const divergence = e instanceof DivergenceError ? { epoch: e.epoch, step: e.step, loss: e.loss } : {};
-    port.postMessage({ type: "error", name: error?.name ?? "Error", message: String(error?.message ?? e), ...divergence });
-  } finally {
-    model.dispose();
+    port.postMessage({ type: "error", id, name: error?.name ?? "Error", message: String(error?.message ?? e), ...divergence });
   }
 }
 

@@ -1,0 +1,39 @@
+/** One fit job, the same on the main thread (a serial search) and in a worker: what makes their bits equal. */
+import { LinearClassifier } from "../model/classifier.js";
+import { LinearRegressor } from "../model/regressor.js";
+import type { EpochInfo, History } from "../model/linear-model.js";
+import type { Matrix } from "../types.js";
+import type { Rows } from "../sparse/csr.js";
+import type { FitJob } from "./protocol.js";
+
+/** Fits the job's model and returns it with its history; the caller disposes it. */
+export async function runFitJob(job: FitJob, signal: AbortSignal | undefined,
+                                onEpoch?: (info: EpochInfo<string>) => void): Promise<{ model: LinearClassifier | LinearRegressor; history: History<string> }> {
+  const model = job.kind === "regressor" ? new LinearRegressor(job.options) : new LinearClassifier(job.options);
+  try {
+    const X = job.rows ? pick(job.X, job.rows) : job.X, y = job.rows ? pickTargets(job.y, job.rows) : job.y;
+    const validation = job.validationRows ? [pick(job.X, job.validationRows), pickTargets(job.y, job.validationRows)] as [Rows, unknown]
+      : job.fit.validation;
+    const history = await (model as LinearClassifier).fit(X, y as Int32Array, {
+      ...job.fit as object, validation: validation as never, signal, onEpoch: onEpoch as never,
+    });
+    return { model, history: history as History<string> };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The listed rows of a dense X. */
+function pick(X: Rows, rows: Int32Array): Matrix {
+  if (!("data" in X)) throw new TypeError("a search's folds take dense rows (a Matrix)");
+  const d = X.cols, out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => out.set(X.data.subarray(r * d, (r + 1) * d), i * d));
+  return { rows: rows.length, cols: d, data: out };
+}
+
+function pickTargets(y: unknown, rows: Int32Array): unknown {
+  if (Array.isArray(y)) return Array.from(rows, (r) => y[r]);
+  if (ArrayBuffer.isView(y)) return Int32Array.from(rows, (r) => (y as unknown as ArrayLike<number>)[r]!);
+  throw new TypeError("a search's folds take labels (an Int32Array or an array), not a target Matrix");
+}
