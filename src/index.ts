@@ -13,7 +13,7 @@ export {
 } from "./data/preprocess.js";
 export * as features from "./features/index.js";
 export { hashing, murmurhash3, type HashingOptions } from "./sparse/hashing.js";
-export { csrMatrix, csrFromDense, csrToDense, isCsr, type CsrMatrix } from "./sparse/csr.js";
+export { csrMatrix, csrFromDense, csrToDense, isCsr, type CsrMatrix, type Rows } from "./sparse/csr.js";
 export { Rng } from "./data/rng.js";
 export {
   LinearClassifier, CLASSIFICATION_LOSSES, TREE_SHAPES, type ClassificationLoss, type LinearClassifierOptions,
