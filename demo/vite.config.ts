@@ -11,8 +11,9 @@ export default defineConfig({
   // The demo imports the package by name, as a user would; here the name points at the source, so that
   // `npm run demo` shows library changes live.
   resolve: { alias: [{ find: /^simdlinear$/, replacement: here("../src/index.ts") }] },
-  server: { host: "127.0.0.1", headers: pageHeaders({ inlineStyles: true }) },
-  preview: { host: "127.0.0.1", headers: pageHeaders() },
+  // Cross-origin isolated, so that the pages can train on threads (SharedArrayBuffer).
+  server: { host: "127.0.0.1", headers: pageHeaders({ inlineStyles: true, crossOriginIsolated: true }) },
+  preview: { host: "127.0.0.1", headers: pageHeaders({ crossOriginIsolated: true }) },
   build: {
     outDir: "dist",
     emptyOutDir: true,
