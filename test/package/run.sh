@@ -18,14 +18,14 @@ install() { # dir, packages...
   (cd "$dir" && npm install --no-audit --no-fund --prefer-offline --loglevel=error "$@" >/dev/null)
 }
 
-(cd "$repo" && npm pack --ignore-scripts --pack-destination "$tmp" >/dev/null)
-(cd "$repo/packages/cli" && npm pack --pack-destination "$tmp" >/dev/null)
-(cd "$repo/packages/mnist" && npm pack --pack-destination "$tmp" >/dev/null)
+(cd "$repo" && npm pack --ignore-scripts --silent --pack-destination "$tmp" >/dev/null)
+(cd "$repo/packages/cli" && npm pack --silent --pack-destination "$tmp" >/dev/null)
+(cd "$repo/packages/mnist" && npm pack --silent --pack-destination "$tmp" >/dev/null)
 core="$tmp/simdlinear-0.1.0.tgz" cli="$tmp/simdlinear-cli-0.1.0.tgz" mnist="$tmp/simdlinear-mnist-0.1.0.tgz"
 sizes() { tar -tzvf "$1" | awk -v f="$(basename "$1")" '{u += $3} END {printf "%s: unpacked %d bytes", f, u}'; echo ", packed $(stat -c %s "$1") bytes"; }
 for t in "$core" "$cli" "$mnist"; do sizes "$t"; done
 check "tarball ≤ 1 MB, unpacked ≤ 3 MB" bash -c "[ $(stat -c %s "$core") -le 1000000 ] && [ \$(tar -tzvf '$core' | awk '{u += \$3} END {print u}') -le 3000000 ] && echo ok"
-check "tarball ships no src/, assembly/, source maps, debug build or MNIST" bash -c "! tar -tzf '$core' | grep -E '^package/(src|assembly)/|\.map$|debug|mnist\.bin'"
+check "tarball ships no src/, assembly/, source maps, debug build or MNIST" bash -c "! tar -tzf '$core' | grep -E '^package/(src|assembly)/|\.map$|debug|mnist\.bin' && echo none"
 
 install "$tmp/node" "$core"
 cp "$here/toy.mjs" "$here/cjs.cjs" "$tmp/node/"
