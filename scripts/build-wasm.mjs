@@ -19,7 +19,8 @@ for (const [generated, targets] of Object.entries(modules)) {
       "--target", target, "--outFile", tmp], { stdio: "inherit" });
     const bytes = readFileSync(tmp);
     renameSync(tmp, out);
-    lines.push(`export const ${name} = "${bytes.toString("base64")}";`);
+    // Typed `string`: left to inference, each .d.ts would repeat the whole base64 literal as its type.
+    lines.push(`export const ${name}: string = "${bytes.toString("base64")}";`);
   }
   const tmp = `${generated}.${process.pid}.tmp`;
   writeFileSync(tmp, lines.join("\n") + "\n");

@@ -348,12 +348,13 @@ describe("the bin", () => {
     expect(stdout).toMatch(/Commands:\n\s+train[\s\S]*predict[\s\S]*check/);
   });
 
-  it("npx resolves the package's own bin inside the repository (npm ≥ 7 runs a local package's bin by name)", async () => {
-    // --ignore-scripts: the first npx run installs this package into the npx cache, which would run `prepare`
-    // (the full build); --offline: never fall back to a registry package of the same name.
-    const npx = process.platform === "win32" ? "npx.cmd" : "npx";
-    const { code, stdout } = await run(npx, ["--offline", "--ignore-scripts", "simdlinear", "--version"]);
-    expect(code).toBe(0);
-    expect(stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
+  it("the bin name belongs to simdlinear-cli (packages/cli), whose bin imports the simdlinear/cli export, this file", () => {
+    // test/package/run.sh runs it as a user would: `npx simdlinear train` after installing the packed packages.
+    const pkg = (dir: string) => JSON.parse(readFileSync(join(ROOT, dir, "package.json"), "utf8"));
+    const root = pkg("."), cli = pkg("packages/cli");
+    expect(root.bin).toBeUndefined();
+    expect(join(ROOT, root.exports["./cli"])).toBe(MAIN);
+    expect(cli.dependencies.simdlinear).toBe(root.version);
+    expect(readFileSync(join(ROOT, "packages/cli", cli.bin.simdlinear), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n[\s\S]*^import "simdlinear\/cli";$/m);
   });
 });

