@@ -158,9 +158,8 @@ describe("one fit at a time per model", () => {
   it("a second concurrent fit, partialFit or fitStream is refused with a clear Error, before it creates a backend", async () => {
     const model = new LinearClassifier({ epochs: 2 }); // loads its own wasm backend: the first call creates it
     const first = model.fit(X, y);
-    await expect(model.fit(X, y)).rejects.toThrow(/already training: await the running fit first/);
-    await expect(model.partialFit(X, y)).rejects.toThrow(/already training/);
-    await expect(model.fitStream(chunks)).rejects.toThrow(/already training/);
+    const others = [model.fit(X, y), model.partialFit(X, y), model.fitStream(chunks)]; // made while the first runs
+    for (const other of others) await expect(other).rejects.toThrow(/already training: await the running fit first/);
     await first;
     expect(model.predict(X)).toHaveLength(N);
     model.dispose();
