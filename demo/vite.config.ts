@@ -10,7 +10,6 @@ export default defineConfig({
   base: "./",
   // The demo imports the package by name, as a user would; here the name points at the source, so that
   // `npm run demo` shows library changes live.
-<<<<<<< HEAD
   resolve: {
     alias: [
       { find: /^simdlinear$/, replacement: here("../src/index.ts") },
@@ -19,14 +18,9 @@ export default defineConfig({
   },
   // fitInWorker's worker is an ES module (the library loads its threaded builds lazily: code splitting).
   worker: { format: "es" },
-  server: { host: "127.0.0.1", headers: pageHeaders({ inlineStyles: true }) },
-  preview: { host: "127.0.0.1", headers: pageHeaders() },
-=======
-  resolve: { alias: [{ find: /^simdlinear$/, replacement: here("../src/index.ts") }] },
   // Cross-origin isolated, so that the pages can train on threads (SharedArrayBuffer).
   server: { host: "127.0.0.1", headers: pageHeaders({ inlineStyles: true, crossOriginIsolated: true }) },
   preview: { host: "127.0.0.1", headers: pageHeaders({ crossOriginIsolated: true }) },
->>>>>>> runtime
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -28,13 +28,14 @@ check "tarball ≤ 1 MB, unpacked ≤ 3 MB" bash -c "[ $(stat -c %s "$core") -le
 check "tarball ships no src/, assembly/, source maps, debug build or MNIST" bash -c "! tar -tzf '$core' | grep -E '^package/(src|assembly)/|\.map$|debug|mnist\.bin' && echo none"
 
 install "$tmp/node" "$core"
-cp "$here/toy.mjs" "$here/cjs.cjs" "$tmp/node/"
+cp "$here/toy.mjs" "$here/cjs.cjs" "$here/workers.mjs" "$tmp/node/"
 check "a library install brings no CLI dependency" bash -c "cd '$tmp/node' && ! ls node_modules | grep -E '^(commander|cli-progress)$' && echo \"node_modules: \$(ls node_modules | tr '\n' ' ')\""
 check "loadMnist without simdlinear-mnist names the package to install" bash -c "cd '$tmp/node' && node --input-type=module -e \"import { loadMnist } from 'simdlinear'; await loadMnist().then(() => process.exit(1), (e) => { if (!/npm install simdlinear-mnist/.test(e.message)) throw e; console.log(e.message); });\""
 for node in "${nodes[@]}"; do
   v="$("$node" -v)"
   check "Node ESM script on $v" bash -c "cd '$tmp/node' && '$node' toy.mjs"
   check "require(\"simdlinear\") from CommonJS on $v" bash -c "cd '$tmp/node' && '$node' cjs.cjs"
+  check "fitInWorker and search's workers from the installed package on $v" bash -c "cd '$tmp/node' && '$node' workers.mjs"
 done
 
 install "$tmp/ts" "$core" typescript@5.9 @types/node@20
