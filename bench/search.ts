@@ -2,8 +2,9 @@
 // MNIST, scored on its 2,000 held-out digits), with 1 worker (this thread) and 2 workers side by side, alternating.
 // node --experimental-wasm-relaxed-simd --import tsx bench/search.ts [--rounds 2]
 import { parseArgs } from "node:util";
-import { loadMnist } from "../src/index.js";
-import { search, type SearchResult } from "../src/tune/index.js";
+// The built package (npm run build): the workers load dist/worker/fit-worker.js, as they do for a user.
+import { loadMnist } from "../dist/index.js";
+import { search, type SearchResult } from "../dist/tune/index.js";
 import { median } from "./timing.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string", default: "2" } } });

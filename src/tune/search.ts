@@ -12,6 +12,7 @@ import { abortError } from "../model/control.js";
 import { object, knownKeys } from "../model/options.js";
 import { Rng } from "../data/rng.js";
 import { Backend } from "../backend/backend.js";
+import { init } from "../init.js";
 import { hardwareThreads, threadsUnavailable } from "../threads/support.js";
 import { rowsArg, type RowsInput } from "../sparse/csr.js";
 import type { Matrix } from "../types.js";
@@ -107,6 +108,9 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
   });
   const pool = await workerPool(o.workers ?? "auto", settings.length);
   const trials: Trial[] = [];
+  // Trials on this thread share one wasm backend, as each worker's do.
+  let serial: Promise<Backend> | null = null;
+  const serialBackend = (): Promise<Backend> => (serial ??= init());
   let aborted = false;
   const stop = (): void => {
     aborted = true;
@@ -119,7 +123,7 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
       while (!aborted && next < jobs.length) {
         const index = next++, histories: History<"Accuracy">[] = [];
         for (const job of jobs[index]!) {
-          const history = await runJob(worker, job, o.signal).catch((e: unknown) => {
+          const history = await runJob(worker, job, o.signal, serialBackend).catch((e: unknown) => {
             if (aborted) return null;
             throw e;
           });
@@ -136,6 +140,8 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
   } finally {
     o.signal?.removeEventListener("abort", stop);
     pool.workers.forEach((w) => w.terminate());
+    const lent = serial as Promise<Backend> | null; // assigned by the lanes
+    if (lent) (await lent).dispose();
   }
   trials.sort((a, b) => a.index - b.index);
   const top = trials.reduce<Trial | null>((best, t) => (best === null || t.score > best.score ? t : best), null);
@@ -149,9 +155,10 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
 }
 
 /** A trial's history: from a worker, or from this thread when there is none. */
-async function runJob(worker: FitWorker | null, job: FitJob, signal: AbortSignal | undefined): Promise<History<"Accuracy">> {
+async function runJob(worker: FitWorker | null, job: FitJob, signal: AbortSignal | undefined,
+                      backend: () => Promise<Backend>): Promise<History<"Accuracy">> {
   if (worker) return (await worker.run(job)).history as History<"Accuracy">;
-  const { model, history } = await runFitJob(job, signal);
+  const { model, history } = await runFitJob(job, signal, undefined, backend);
   model.dispose();
   return history as History<"Accuracy">;
 }

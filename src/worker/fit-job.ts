@@ -4,12 +4,19 @@ import { LinearRegressor } from "../model/regressor.js";
 import type { EpochInfo, History } from "../model/linear-model.js";
 import type { Matrix } from "../types.js";
 import type { Rows } from "../sparse/csr.js";
+import type { Backend } from "../backend/backend.js";
 import type { FitJob } from "./protocol.js";
 
-/** Fits the job's model and returns it with its history; the caller disposes it. */
-export async function runFitJob(job: FitJob, signal: AbortSignal | undefined,
-                                onEpoch?: (info: EpochInfo<string>) => void): Promise<{ model: LinearClassifier | LinearRegressor; history: History<string> }> {
-  const model = job.kind === "regressor" ? new LinearRegressor(job.options) : new LinearClassifier(job.options);
+/**
+ * Fits the job's model and returns it with its history; the caller disposes it. `backend`: a wasm backend to
+ * borrow for a job whose options leave the backend at its default (a worker's jobs share one: one compiled
+ * instance, and the same bits as a backend of its own).
+ */
+export async function runFitJob(job: FitJob, signal: AbortSignal | undefined, onEpoch?: (info: EpochInfo<string>) => void,
+                                backend?: () => Promise<Backend>): Promise<{ model: LinearClassifier | LinearRegressor; history: History<string> }> {
+  const borrow = backend && job.options.backend === undefined && job.options.threads === undefined;
+  const options = borrow ? { ...job.options, backend: await backend() } : job.options;
+  const model = job.kind === "regressor" ? new LinearRegressor(options) : new LinearClassifier(options);
   try {
     const X = job.rows ? pick(job.X, job.rows) : job.X, y = job.rows ? pickTargets(job.y, job.rows) : job.y;
     const validation = job.validationRows ? [pick(job.X, job.validationRows), pickTargets(job.y, job.validationRows)] as [Rows, unknown]

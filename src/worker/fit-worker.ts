@@ -6,6 +6,8 @@
 import { DivergenceError } from "../model/linear-model.js";
 import { nodeBuiltin, onNode } from "../node-builtins.js";
 import { runFitJob } from "./fit-job.js";
+import { init } from "../init.js";
+import type { Backend } from "../backend/backend.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
 interface Port {
@@ -13,12 +15,14 @@ interface Port {
 }
 
 const controller = new AbortController();
+let backend: Promise<Backend> | null = null;
+const sharedBackend = (): Promise<Backend> => (backend ??= init());
 
 async function fit(message: Extract<ToWorker, { type: "fit" }>, port: Port): Promise<void> {
   const id = message.id;
   try {
     const { model, history } = await runFitJob(message, controller.signal,
-      (info) => port.postMessage({ type: "epoch", id, info: info as unknown as Record<string, number> }));
+      (info) => port.postMessage({ type: "epoch", id, info: info as unknown as Record<string, number> }), sharedBackend);
     port.postMessage({ type: "done", id, json: model.toJSON(), history });
     model.dispose();
   } catch (e) {
