@@ -15,6 +15,7 @@ export * as features from "./features/index.js";
 export { hashing, murmurhash3, type HashingOptions } from "./sparse/hashing.js";
 export { csrMatrix, csrFromDense, csrToDense, isCsr, type CsrMatrix, type Row, type Rows, type RowsInput } from "./sparse/csr.js";
 export type { Classes, Label, LabelArray } from "./model/labels.js";
+export type { WeightsInput, WeightsLayout } from "./model/weights.js";
 export { Rng } from "./data/rng.js";
 export {
   LinearClassifier, CLASSIFICATION_LOSSES, TREE_SHAPES, type ClassificationLoss, type LinearClassifierOptions,

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { CLASSIFICATION_LOSSES, TRAIN_RULES, TREE_SHAPES } from "../index.js";
 import { formatChecks, runChecks } from "./check.js";
+import { exportModel } from "./export.js";
 import { predict } from "./predict.js";
 import { train } from "./train.js";
 import { search } from "./search.js";
@@ -85,6 +86,12 @@ program.command("predict")
   .requiredOption("--data <file.csv>", "rows to classify (the training file's label column may be present; it is skipped)")
   .option("--out <file>", "write the labels to a file instead of stdout")
   .action(run(predict));
+
+program.command("export")
+  .description("write a model saved by `train --save` as ONNX (opset 13), its preprocessing included")
+  .requiredOption("--model <model.json>", "a model saved by `train --save`")
+  .requiredOption("--onnx <model.onnx>", "the ONNX file to write")
+  .action(run(exportModel));
 
 program.command("check")
   .description("sanity, gradient and wasm-vs-reference checks on this engine; exits 1 if any is past its tolerance")

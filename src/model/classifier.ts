@@ -33,6 +33,7 @@ import {
   type Prepared, type ScoreMeter,
 } from "./linear-model.js";
 import * as v from "../validate.js";
+import { weightsJSON, type WeightsInput } from "./weights.js";
 import { argmax } from "../reference/metrics.js";
 import type { EngineTargets } from "../train/engine.js";
 import {
@@ -282,6 +283,21 @@ export class LinearClassifier<Y extends Predicted = Int32Array> extends LinearMo
     if (model.classList.length !== c) throw new RangeError(`json.classes has ${model.classList.length} labels but the model has ${c} classes`);
     if (parsed.targets === "multilabel" && !isRange(model.classList)) throw new RangeError("json.classes of a multi-label model must be 0..C−1");
     return model.loadJSON(parsed);
+  }
+
+  /**
+   * A fitted model from outside weights: scikit-learn's `coef_` (C×D) and `intercept_` with layout 'sklearn', or
+   * cs231n's W (D×C) and b with layout 'cs231n'. `classes` (default 0..C−1) are the labels of the columns, sorted
+   * as sklearn's `classes_`. A binary sklearn model (coef 1×D, score s = x·w + b for classes[1]) becomes two
+   * columns: (0, s) for loss 'softmax', whose probabilities are then LogisticRegression's [1 − σ(s), σ(s)];
+   * (−s, s) for every other loss (same argmax; logistic's σ(−s), σ(s) again sum to 1). Backend as fromJSON.
+   */
+  static fromWeights<Y extends Predicted = Int32Array>(weights: WeightsInput<ClassificationLoss> & { classes?: Classes | Label[] },
+                                                       options: { backend?: BackendOption } = {}): LinearClassifier<Y> {
+    const json = weightsJSON("LinearClassifier", weights, weights?.loss === "softmax" ? (s) => [0, s] : (s) => [-s, s],
+      () => "labels");
+    const classes = weights.classes;
+    return LinearClassifier.fromJSON<Y>(classes === undefined ? json : { ...json, classes: Array.from(classes) }, options);
   }
 
   protected override saveExtra(): unknown {

@@ -286,6 +286,19 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     return { W: { rows: W.rows, cols: W.cols, data: W.data.slice() }, b: b.slice() };
   }
 
+  /** scikit-learn's `coef_` layout: a copy of W transposed, outputs × features (C×D). */
+  coef(): Matrix {
+    const { W } = this.fitted();
+    const coef = new Float32Array(W.data.length);
+    for (let d = 0; d < W.rows; d++) for (let c = 0; c < W.cols; c++) coef[c * W.rows + d] = W.data[d * W.cols + c]!;
+    return { rows: W.cols, cols: W.rows, data: coef };
+  }
+
+  /** scikit-learn's `intercept_`: a copy of b, one value per output. */
+  intercept(): Float32Array {
+    return this.fitted().b.slice();
+  }
+
   /** Trains from scratch (new weights, fresh optimizer state) for `epochs` epochs. */
   protected fitModel(X: RowsInput, y: unknown, options: FitOptions<unknown, M>): Promise<History<M>> {
     return this.transaction(options, FIT_KEYS, "fit options", (control) => {

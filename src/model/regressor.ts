@@ -14,6 +14,7 @@ import {
   LinearModel, parseModelJSON, fromJSONOptions, type EngineLoss, type FitOptions, type History, type ScoreMeter,
 } from "./linear-model.js";
 import * as v from "../validate.js";
+import { weightsJSON, type WeightsInput } from "./weights.js";
 
 export type RegressionLoss = "l2" | "l1";
 export const REGRESSION_LOSSES: readonly RegressionLoss[] = ["l2", "l1"];
@@ -66,6 +67,15 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
     const backend = object("options", options).backend as BackendOption | undefined;
     const model = fromJSONOptions(() => new LinearRegressor<Y>({ ...parsed.options, backend: backend ?? "reference" }));
     return model.loadJSON(parsed);
+  }
+
+  /**
+   * A fitted model from outside weights: scikit-learn's `coef_` (outputs × D, or a flat D-vector for one output)
+   * and `intercept_` with layout 'sklearn', or W (D×outputs) and b with layout 'cs231n'. Backend as fromJSON.
+   */
+  static fromWeights<Y extends Float32Array | Matrix = Float32Array>(weights: WeightsInput<RegressionLoss>,
+                                                                     options: { backend?: BackendOption } = {}): LinearRegressor<Y> {
+    return LinearRegressor.fromJSON<Y>(weightsJSON("LinearRegressor", weights, null, (n) => (n === 1 ? "vector" : "matrix")), options);
   }
 
   protected engineLoss(): EngineLoss {
