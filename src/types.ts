@@ -25,6 +25,8 @@ export interface LossOptions {
   delta?: number;
   /** Per-class weight of each row's loss (label losses only). */
   classWeight?: ArrayLike<number>;
+  /** Per-row weight of its loss (every loss); with class weights, a row counts cw[y_i]·sampleWeight[i]. */
+  sampleWeight?: ArrayLike<number>;
 }
 
 export interface LossResult {

@@ -136,9 +136,19 @@ export function labels(name: string, value: unknown, n: number, classes: number)
 /** Per-class weights: non-negative, and at least one positive (all zero would make every loss 0). */
 export function classWeights(name: string, value: ArrayLike<number>): Float32Array {
   const cw = new Float32Array(value.length);
-  for (let j = 0; j < value.length; j++) cw[j] = nonNegative(`${name}[${j}]`, value[j]);
+  for (let j = 0; j < value.length; j++) cw[j] = float32Number(`${name}[${j}]`, nonNegative(`${name}[${j}]`, value[j]));
   if (!cw.some((w) => w > 0)) throw new RangeError(`${name} has no positive weight: every example would count 0 in the loss`);
   return cw;
+}
+
+/** One weight ≥ 0 per row (an array or a typed array of `rows` numbers), at least one of them positive. */
+export function sampleWeights(name: string, value: unknown, rows: number): Float32Array {
+  if (!Array.isArray(value) && !(ArrayBuffer.isView(value) && !(value instanceof DataView))) {
+    throw new TypeError(`${name} must be an array of numbers, one per row, got ${describe(value)}`);
+  }
+  const weights = value as ArrayLike<number>;
+  if (weights.length !== rows) throw new RangeError(`${name} has ${weights.length} values but X has ${rows} rows`);
+  return classWeights(name, weights);
 }
 
 export function sameShape(aName: string, a: Pick<Matrix, "rows" | "cols">, bName: string, b: Pick<Matrix, "rows" | "cols">): void {

@@ -19,22 +19,33 @@
   return cw ? load<f32>(cw + (<usize>label << 2)) : 1;
 }
 
+/** Sample weight of batch row `i`, read through idx like its target: 1 when no sample weights are given (sw = 0). */
+// @ts-ignore: decorator
+@inline export function sampleWeight(sw: usize, idx: usize, i: i32): f32 {
+  return sw ? load<f32>(rowAt(sw, 4, idx, i)) : 1;
+}
+
 /**
  * The row loop of the losses taken on each score against a target matrix (logistic, attribute hinge, l2, l1):
  * the Σ, over the n rows picked by idx and their c real lanes, of `term.at(s, t, out)`, which returns the lane's
- * loss and stores its dS at `out`; pad lanes of dS are zeroed. T is a stateless @final class whose inline `at` is
+ * loss and stores its dS at `out`, each row's times its sample weight (sw, 0 for none); pad lanes of dS are zeroed. T is a stateless @final class whose inline `at` is
  * the loss's formula: AssemblyScript resolves and inlines it per T, as a template would, so no call is left.
  */
 // @ts-ignore: decorator
-@inline export function targetLoss<T>(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
+@inline export function targetLoss<T>(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, sw: usize, ds: usize): f64 {
   assert(n >= 0 && c >= 1, "targetLoss: need n >= 0 rows and c >= 1 columns");
   assert(cp == ((c + 3) & ~3), "targetLoss: cp must be c rounded up to a multiple of 4");
   const term = changetype<T>(0), ldc = <usize>cp << 2, ldt = <usize>c << 2;
   let total: f64 = 0;
   for (let i = 0; i < n; i++) {
     const row = s + <usize>i * ldc, out = ds + <usize>i * ldc, tr = rowAt(t, ldt, idx, i);
+    const weight = sampleWeight(sw, idx, i);
     memory.fill(out + ldt, 0, ldc - ldt);
-    for (let j: usize = 0; j < ldt; j += 4) total += term.at(load<f32>(row + j), load<f32>(tr + j), out + j);
+    // Times 1 is exact: without sample weights the results are those of the unweighted formula, bit for bit.
+    for (let j: usize = 0; j < ldt; j += 4) {
+      total += <f64>weight * term.at(load<f32>(row + j), load<f32>(tr + j), out + j);
+      store<f32>(out + j, load<f32>(out + j) * weight);
+    }
   }
   return total;
 }

@@ -14,10 +14,10 @@ import { l1, l2 } from "./regression";
 /**
  * Loss ids: the index of the loss in LOSSES (src/types.ts). `targets` holds i32 labels for 0–2 and f32 target rows
  * (stride c) for 3–6, read through their own index list `tidx` (the same as idx unless X's rows were gathered,
- * e.g. for input dropout); cw and delta are used by the label losses only.
+ * e.g. for input dropout); so are the sample weights sw (0 for none). cw and delta are used by the label losses only.
  */
 export function fusedStep(loss: i32, n: i32, d: i32, c: i32, cp: i32, x: usize, xStride: usize, idx: usize,
-                          targets: usize, tidx: usize, cw: usize, delta: f32, w: usize, b: usize, s: usize, ds: usize,
+                          targets: usize, tidx: usize, cw: usize, sw: usize, delta: f32, w: usize, b: usize, s: usize, ds: usize,
                           scale: f32, dw: usize, db: usize): f64 {
   assert(loss >= 0 && loss <= 6, "fusedStep: loss must be a loss id 0..6");
   assert(n >= 0 && d >= 1 && c >= 1, "fusedStep: need n >= 0 rows, d >= 1 features and c >= 1 classes");
@@ -27,7 +27,7 @@ export function fusedStep(loss: i32, n: i32, d: i32, c: i32, cp: i32, x: usize, 
   let total: f64 = 0;
   if (!ASC_FEATURE_SIMD) {
     scores(n, d, cp, x, xStride, idx, w, b, s);
-    total = blockLoss(loss, n, c, cp, s, targets, tidx, cw, delta, ds);
+    total = blockLoss(loss, n, c, cp, s, targets, tidx, cw, sw, delta, ds);
     weightGradient(n, d, cp, x, xStride, idx, ds, scale, dw);
   } else {
     if (n == 0) memory.fill(dw, 0, <usize>d * ldc);
@@ -36,7 +36,7 @@ export function fusedStep(loss: i32, n: i32, d: i32, c: i32, cp: i32, x: usize, 
       const a0 = rowAt(x, xStride, idx, i), a1 = rowAt(x, xStride, idx, r1), a2 = rowAt(x, xStride, idx, r2);
       const si = s + <usize>i * ldc, gi = ds + <usize>i * ldc;
       scoresRows3(d, cp, a0, a1, a2, w, b, si, s + <usize>r1 * ldc, s + <usize>r2 * ldc);
-      total += blockLoss(loss, rows, c, cp, si, targets, tidx + (<usize>i << 2), cw, delta, gi);
+      total += blockLoss(loss, rows, c, cp, si, targets, tidx + (<usize>i << 2), cw, sw, delta, gi);
       rank3Update(d, cp, a0, a1, a2, gi, rows, i == 0, i + 3 >= n, scale, dw);
     }
   }
@@ -46,15 +46,15 @@ export function fusedStep(loss: i32, n: i32, d: i32, c: i32, cp: i32, x: usize, 
 
 // @ts-ignore: decorator
 @inline function blockLoss(loss: i32, n: i32, c: i32, cp: i32, s: usize, targets: usize, idx: usize, cw: usize,
-                           delta: f32, ds: usize): f64 {
+                           sw: usize, delta: f32, ds: usize): f64 {
   switch (loss) {
-    case 0: return hinge(n, c, cp, s, targets, idx, cw, delta, ds);
-    case 1: return squaredHinge(n, c, cp, s, targets, idx, cw, delta, ds);
-    case 2: return softmax(n, c, cp, s, targets, idx, cw, ds);
-    case 3: return logistic(n, c, cp, s, targets, idx, ds);
-    case 4: return attributeHinge(n, c, cp, s, targets, idx, ds);
-    case 5: return l2(n, c, cp, s, targets, idx, ds);
-    case 6: return l1(n, c, cp, s, targets, idx, ds);
+    case 0: return hinge(n, c, cp, s, targets, idx, cw, sw, delta, ds);
+    case 1: return squaredHinge(n, c, cp, s, targets, idx, cw, sw, delta, ds);
+    case 2: return softmax(n, c, cp, s, targets, idx, cw, sw, ds);
+    case 3: return logistic(n, c, cp, s, targets, idx, sw, ds);
+    case 4: return attributeHinge(n, c, cp, s, targets, idx, sw, ds);
+    case 5: return l2(n, c, cp, s, targets, idx, sw, ds);
+    case 6: return l1(n, c, cp, s, targets, idx, sw, ds);
     default: unreachable();
   }
   return 0;

@@ -1,11 +1,12 @@
 // Margin losses: multiclass SVM hinge, squared hinge, and the multi-label attribute hinge.
-// Each returns Σ_i w_i·L_i over the n rows (f64) and overwrites dS (n×cp) with w_i·∂L_i/∂s, pad lanes zero.
+// Each returns Σ_i w_i·L_i over the n rows (f64) and overwrites dS (n×cp) with w_i·∂L_i/∂s, pad lanes zero; w_i is
+// the row's class weight (cw, by label) times its sample weight (sw, by row through idx); 0 for either means 1.
 // A margin exactly 0 is a kink and takes the subgradient 0.
-import { classWeight, rowAt, targetLoss } from "./common";
+import { classWeight, rowAt, sampleWeight, targetLoss } from "./common";
 
 /** L_i = Σ_{j≠y} max(0, s_j − s_y + Δ)^p for p = 1 (hinge) or 2 (squared hinge). */
-function marginLoss(squared: bool, n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, delta: f32,
-                    ds: usize): f64 {
+function marginLoss(squared: bool, n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, sw: usize,
+                    delta: f32, ds: usize): f64 {
   assert(n >= 0 && c >= 1, "marginLoss: need n >= 0 rows and c >= 1 classes");
   assert(cp == ((c + 3) & ~3), "marginLoss: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2;
@@ -14,7 +15,7 @@ function marginLoss(squared: bool, n: i32, c: i32, cp: i32, s: usize, y: usize, 
     const row = s + <usize>i * ldc, out = ds + <usize>i * ldc;
     const label = load<i32>(rowAt(y, 4, idx, i));
     assert(<u32>label < <u32>c, "marginLoss: label out of range 0..c-1");
-    const weight = classWeight(cw, label);
+    const weight = classWeight(cw, label) * sampleWeight(sw, idx, i);
     const sy = load<f32>(row + (<usize>label << 2));
     let rowLoss: f64 = 0;
     let pull: f32 = 0;
@@ -34,13 +35,14 @@ function marginLoss(squared: bool, n: i32, c: i32, cp: i32, s: usize, y: usize, 
   return total;
 }
 
-export function hinge(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, delta: f32, ds: usize): f64 {
-  return marginLoss(false, n, c, cp, s, y, idx, cw, delta, ds);
+export function hinge(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, sw: usize, delta: f32,
+                      ds: usize): f64 {
+  return marginLoss(false, n, c, cp, s, y, idx, cw, sw, delta, ds);
 }
 
-export function squaredHinge(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, delta: f32,
-                             ds: usize): f64 {
-  return marginLoss(true, n, c, cp, s, y, idx, cw, delta, ds);
+export function squaredHinge(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, sw: usize,
+                             delta: f32, ds: usize): f64 {
+  return marginLoss(true, n, c, cp, s, y, idx, cw, sw, delta, ds);
 }
 
 @final class AttributeHinge {
@@ -53,6 +55,6 @@ export function squaredHinge(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: u
 }
 
 /** L_i = Σ_j max(0, 1 − t_j·s_j) with targets t ∈ {−1, +1} (n×c rows picked by idx). */
-export function attributeHinge(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
-  return targetLoss<AttributeHinge>(n, c, cp, s, t, idx, ds);
+export function attributeHinge(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, sw: usize, ds: usize): f64 {
+  return targetLoss<AttributeHinge>(n, c, cp, s, t, idx, sw, ds);
 }

@@ -11,7 +11,7 @@
 // pathNode[pathStart[y] .. pathStart[y+1]) from the root down, pathBit[e] = 1 where the path turns right.
 // The tree (children: 2 i32 per node, a leaf written as −class − 1) is numbered so that every parent precedes
 // its children; the root is node 0.
-import { classWeight, madd, rowAt } from "./common";
+import { classWeight, madd, rowAt, sampleWeight } from "./common";
 
 // @ts-ignore: decorator
 @inline function at(base: usize, i: i32): usize {
@@ -48,10 +48,11 @@ import { classWeight, madd, rowAt } from "./common";
 /**
  * Σ_i w_i·L_i over the batch, and the compact gradient of the touched nodes: for the node in slot r of
  * `touchedRows` (run with y and the path CSR; its marks must still be set), g[r, :] = scale·Σ w_i(σ(s) − t)·x_i
- * (count×dp, pad lanes zero) and gb[r] = scale·Σ w_i(σ(s) − t). Overwrites g and gb.
+ * (count×dp, pad lanes zero) and gb[r] = scale·Σ w_i(σ(s) − t), w_i the class weight (cw) times the sample weight
+ * (sw, by row through idx). Overwrites g and gb.
  */
-export function hsmLoss(n: i32, d: i32, dp: i32, x: usize, xStride: usize, idx: usize, y: usize, cw: usize, v: usize,
-                        b: usize, pathStart: usize, pathNode: usize, pathBit: usize, mark: usize, scale: f64,
+export function hsmLoss(n: i32, d: i32, dp: i32, x: usize, xStride: usize, idx: usize, y: usize, cw: usize, sw: usize,
+                        v: usize, b: usize, pathStart: usize, pathNode: usize, pathBit: usize, mark: usize, scale: f64,
                         count: i32, g: usize, gb: usize): f64 {
   assert(n >= 0 && d >= 1 && dp == ((d + 3) & ~3), "hsmLoss: need n >= 0, d >= 1 and dp = d rounded up to 4");
   assert(xStride >= <usize>d << 2, "hsmLoss: xStride must hold a row of d floats");
@@ -62,7 +63,7 @@ export function hsmLoss(n: i32, d: i32, dp: i32, x: usize, xStride: usize, idx: 
   for (let i = 0; i < n; i++) {
     const xi = rowAt(x, xStride, idx, i);
     const label = load<i32>(rowAt(y, 4, idx, i));
-    const weight = <f64>classWeight(cw, label);
+    const weight = <f64>(classWeight(cw, label) * sampleWeight(sw, idx, i));
     const end = load<i32>(at(pathStart, label + 1));
     for (let e = load<i32>(at(pathStart, label)); e < end; e++) {
       const node = load<i32>(at(pathNode, e));

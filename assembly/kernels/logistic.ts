@@ -18,8 +18,8 @@ import { targetLoss } from "./common";
   }
 }
 
-export function logistic(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
-  return targetLoss<Logistic>(n, c, cp, s, t, idx, ds);
+export function logistic(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, sw: usize, ds: usize): f64 {
+  return targetLoss<Logistic>(n, c, cp, s, t, idx, sw, ds);
 }
 
 /** P = σ(S) on the first c lanes of each row, pad lanes zero. */

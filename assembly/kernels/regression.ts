@@ -20,10 +20,10 @@ import { targetLoss } from "./common";
   }
 }
 
-export function l2(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
-  return targetLoss<Squared>(n, c, cp, s, t, idx, ds);
+export function l2(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, sw: usize, ds: usize): f64 {
+  return targetLoss<Squared>(n, c, cp, s, t, idx, sw, ds);
 }
 
-export function l1(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, ds: usize): f64 {
-  return targetLoss<Absolute>(n, c, cp, s, t, idx, ds);
+export function l1(n: i32, c: i32, cp: i32, s: usize, t: usize, idx: usize, sw: usize, ds: usize): f64 {
+  return targetLoss<Absolute>(n, c, cp, s, t, idx, sw, ds);
 }

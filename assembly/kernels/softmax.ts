@@ -1,8 +1,9 @@
-// Softmax cross-entropy, max-shifted: L_i = log Σ_j e^{s_j − m} − (s_y − m), dS = w_i·(p − onehot(y)).
+// Softmax cross-entropy, max-shifted: L_i = log Σ_j e^{s_j − m} − (s_y − m), dS = w_i·(p − onehot(y)), w_i the class
+// weight (cw, by label) times the sample weight (sw, by row through idx).
 // Exponentials run in f64 per row: the loss is O(n·c) next to the O(n·d·c) GEMMs, so accuracy costs nothing here.
-import { classWeight, rowAt } from "./common";
+import { classWeight, rowAt, sampleWeight } from "./common";
 
-export function softmax(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, ds: usize): f64 {
+export function softmax(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize, cw: usize, sw: usize, ds: usize): f64 {
   assert(n >= 0 && c >= 1, "softmax: need n >= 0 rows and c >= 1 classes");
   assert(cp == ((c + 3) & ~3), "softmax: cp must be c rounded up to a multiple of 4");
   const ldc = <usize>cp << 2, ldr = <usize>c << 2;
@@ -11,7 +12,7 @@ export function softmax(n: i32, c: i32, cp: i32, s: usize, y: usize, idx: usize,
     const row = s + <usize>i * ldc, out = ds + <usize>i * ldc;
     const label = load<i32>(rowAt(y, 4, idx, i));
     assert(<u32>label < <u32>c, "softmax: label out of range 0..c-1");
-    const weight = <f64>classWeight(cw, label);
+    const weight = <f64>(classWeight(cw, label) * sampleWeight(sw, idx, i));
     let m = load<f32>(row);
     for (let j: usize = 4; j < ldr; j += 4) m = max(m, load<f32>(row + j));
     let sum: f64 = 0;

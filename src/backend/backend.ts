@@ -201,15 +201,16 @@ export class Backend {
    */
   private lossOf(kind: LossKind, shape: Shape, scoresName: string, targets: Int32Array | Matrix, targetsName: string,
                  opts: LossOptions): (S: Matrix) => LossSum {
+    const sw = opts.sampleWeight === undefined ? null : v.sampleWeights("sampleWeight", opts.sampleWeight, shape.rows);
     if (LABEL_LOSSES.includes(kind)) {
       const y = v.labels(targetsName, targets, shape.rows, shape.cols);
       // Rounded to float32 once, as the kernels hold it, so both backends put a kink on the same side.
       const delta = v.float32Number("delta", opts.delta ?? 1);
       const cw = opts.classWeight === undefined ? null : classWeights(opts.classWeight, shape.cols);
-      return (S) => this.impl.labelLoss(kind as LabelKernel, S, y, delta, cw);
+      return (S) => this.impl.labelLoss(kind as LabelKernel, S, y, delta, cw, sw);
     }
     const T = targetMatrix(kind as TargetKernel, shape, scoresName, targets, targetsName);
-    return (S) => this.impl.targetLoss(kind as TargetKernel, S, T);
+    return (S) => this.impl.targetLoss(kind as TargetKernel, S, T, sw);
   }
 }
 

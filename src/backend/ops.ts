@@ -34,8 +34,9 @@ export type StateArrays = Float32Array[];
 export interface Ops {
   readonly name: "wasm" | "reference";
   scores(X: Matrix, W: Matrix, b: Float32Array | null): Matrix;
-  labelLoss(kind: LabelKernel, S: Matrix, y: Int32Array, delta: number, cw: Float32Array | null): LossSum;
-  targetLoss(kind: TargetKernel, S: Matrix, T: Matrix): LossSum;
+  /** Σ w_i·L_i and dS, w_i = cw[y_i]·sw[i] (class weights by label, sample weights by row; null: ones). */
+  labelLoss(kind: LabelKernel, S: Matrix, y: Int32Array, delta: number, cw: Float32Array | null, sw: Float32Array | null): LossSum;
+  targetLoss(kind: TargetKernel, S: Matrix, T: Matrix, sw: Float32Array | null): LossSum;
   weightGradient(X: Matrix, dS: Matrix, scale: number): Matrix;
   biasGradient(dS: Matrix, scale: number): Float32Array;
   /** Adds the penalty's gradient into dW (in place) and returns the penalty. */

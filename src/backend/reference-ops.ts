@@ -13,14 +13,15 @@ export class ReferenceOps implements Ops {
     return gemm.scores(X, W, b);
   }
 
-  labelLoss(kind: LabelKernel, S: Matrix, y: Int32Array, delta: number, cw: Float32Array | null): losses.LossSum {
-    if (kind === "softmax") return losses.softmax(S, y, cw);
-    return kind === "hinge" ? losses.hinge(S, y, delta, cw) : losses.squaredHinge(S, y, delta, cw);
+  labelLoss(kind: LabelKernel, S: Matrix, y: Int32Array, delta: number, cw: Float32Array | null,
+            sw: Float32Array | null): losses.LossSum {
+    if (kind === "softmax") return losses.softmax(S, y, cw, sw);
+    return kind === "hinge" ? losses.hinge(S, y, delta, cw, sw) : losses.squaredHinge(S, y, delta, cw, sw);
   }
 
-  targetLoss(kind: TargetKernel, S: Matrix, T: Matrix): losses.LossSum {
+  targetLoss(kind: TargetKernel, S: Matrix, T: Matrix, sw: Float32Array | null): losses.LossSum {
     const f = { logistic: losses.logistic, "attribute-hinge": losses.attributeHinge, l2: losses.l2, l1: losses.l1 }[kind];
-    return f(S, T);
+    return f(S, T, sw);
   }
 
   weightGradient(X: Matrix, dS: Matrix, scale: number): Matrix {

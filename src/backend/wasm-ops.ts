@@ -41,23 +41,24 @@ export class WasmOps implements Ops {
     });
   }
 
-  labelLoss(kind: LabelKernel, S: Matrix, y: Int32Array, delta: number, cw: Float32Array | null): LossSum {
+  labelLoss(kind: LabelKernel, S: Matrix, y: Int32Array, delta: number, cw: Float32Array | null,
+            sw: Float32Array | null): LossSum {
     return withScope(this.heap, (sc) => {
       const n = S.rows, c = S.cols, cp = padCols(c);
       const s = sc.matrix(S, cp), labels = sc.i32(y), idx = sc.identity(n), weights = cw ? sc.f32(cw) : 0;
-      const ds = sc.alloc(n * cp * 4);
-      const sum = kind === "softmax" ? this.k.softmax(n, c, cp, s, labels, idx, weights, ds)
-        : (kind === "hinge" ? this.k.hinge : this.k.squaredHinge)(n, c, cp, s, labels, idx, weights, delta, ds);
+      const rowWeights = sw ? sc.f32(sw) : 0, ds = sc.alloc(n * cp * 4);
+      const sum = kind === "softmax" ? this.k.softmax(n, c, cp, s, labels, idx, weights, rowWeights, ds)
+        : (kind === "hinge" ? this.k.hinge : this.k.squaredHinge)(n, c, cp, s, labels, idx, weights, rowWeights, delta, ds);
       return { sum, dS: readMatrix(this.heap, ds, n, c, cp) };
     });
   }
 
-  targetLoss(kind: TargetKernel, S: Matrix, T: Matrix): LossSum {
+  targetLoss(kind: TargetKernel, S: Matrix, T: Matrix, sw: Float32Array | null): LossSum {
     return withScope(this.heap, (sc) => {
       const n = S.rows, c = S.cols, cp = padCols(c);
       const s = sc.matrix(S, cp), t = sc.matrix(T), ds = sc.alloc(n * cp * 4);
       const kernel = { logistic: this.k.logistic, "attribute-hinge": this.k.attributeHinge, l2: this.k.l2, l1: this.k.l1 }[kind];
-      const sum = kernel(n, c, cp, s, t, sc.identity(n), ds);
+      const sum = kernel(n, c, cp, s, t, sc.identity(n), sw ? sc.f32(sw) : 0, ds);
       return { sum, dS: readMatrix(this.heap, ds, n, c, cp) };
     });
   }

@@ -38,16 +38,17 @@ export class ReferenceHsmEngine extends ReferenceEngineBase<HsmEngineSpec, Data>
     this.bState = this.newState(m);
   }
 
-  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
+  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets, weights: Float32Array | null = null): void {
     if ("format" in X) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
     if (!(targets instanceof Int32Array)) throw new TypeError("hierarchical softmax takes Int32Array labels");
-    this.slots.set(slot, { n: X.rows, X: { ...X, data: X.data.slice() }, y: targets.slice(), order: range(0, X.rows) });
+    this.slots.set(slot, { n: X.rows, X: { ...X, data: X.data.slice() }, y: targets.slice(),
+      weights: weights?.slice() ?? null, order: range(0, X.rows) });
   }
 
   gradient(start: number, count: number): number {
     const data = this.data("train"), batch = data.order.subarray(start, start + count), { d, l2, l1 } = this.spec;
     const rows = ref.touchedRows(this.tree.pathStart, this.tree.pathNode, Array.from(batch, (r) => data.y[r]!));
-    const result = hsm.hsmLoss(data.X, data.y, this.spec.classWeight, this.V, this.b, this.tree, 1 / count, rows, batch);
+    const result = hsm.hsmLoss(data.X, data.y, this.spec.classWeight, data.weights, this.V, this.b, this.tree, 1 / count, rows, batch);
     this.touched = rows;
     this.G = result.G.data;
     this.gb = result.gb;
@@ -89,7 +90,8 @@ export class ReferenceHsmEngine extends ReferenceEngineBase<HsmEngineSpec, Data>
     for (let first = 0; first < n; first += batchSize) {
       const batch = range(first, Math.min(batchSize, n - first));
       const logP = hsm.hsmLogProbabilities(hsm.hsmNodeScores(data.X, this.V, this.b, batch), this.tree);
-      batch.forEach((r, i) => (sum -= (cw ? cw[data.y[r]!]! : 1) * logP[i * c + data.y[r]!]!));
+      const sw = data.weights;
+      batch.forEach((r, i) => (sum -= (cw ? cw[data.y[r]!]! : 1) * (sw ? sw[r]! : 1) * logP[i * c + data.y[r]!]!));
       visit(Float32Array.from(logP), c, first, batch.length);
     }
     return sum / n + (l2 > 0 || l1 > 0 ? ref.penaltyRows(null, d, this.V.data, l2, l1, null) : 0);

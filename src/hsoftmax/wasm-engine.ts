@@ -20,6 +20,8 @@ import { checkHsmSpec, maxPathNodes } from "./engine-common.js";
 interface ResidentRows {
   x: number;
   labels: number;
+  /** Sample weights (n f32) or 0. */
+  weights: number;
 }
 
 export class WasmHsmEngine extends ResidentEngineBase<HsmEngineSpec, ResidentRows> implements TrainingEngine {
@@ -73,19 +75,19 @@ export class WasmHsmEngine extends ResidentEngineBase<HsmEngineSpec, ResidentRow
     this.logp = mem.zeroed(m * 8);
   }
 
-  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
+  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets, weights: Float32Array | null = null): void {
     if ("format" in X) throw new TypeError("hierarchical softmax takes dense rows, not a CsrMatrix");
     if (!(targets instanceof Int32Array)) throw new TypeError("hierarchical softmax takes Int32Array labels");
     this.unload(slot);
-    const x = this.mem.upload(X.data), labels = this.mem.upload(targets);
-    this.hold(slot, X.rows, { x, labels }, [x, labels]);
+    const x = this.mem.upload(X.data), labels = this.mem.upload(targets), w = weights ? this.mem.upload(weights) : 0;
+    this.hold(slot, X.rows, { x, labels, weights: w }, w ? [x, labels, w] : [x, labels]);
   }
 
   gradient(start: number, count: number): number {
     const k = this.k, { d, l2, l1 } = this.spec, x = this.data("train"), t = this.tree, rows = this.rowsBuf;
     const idx = (x.order + start * 4) >>> 0;
     const touched = (this.touched = k.touchedRows(count, t.pathStart, t.pathNode, idx, x.labels, this.mark, rows));
-    const sum = k.hsmLoss(count, d, this.dp, x.x, d * 4, idx, x.labels, this.cw, this.v, this.b, t.pathStart, t.pathNode,
+    const sum = k.hsmLoss(count, d, this.dp, x.x, d * 4, idx, x.labels, this.cw, x.weights, this.v, this.b, t.pathStart, t.pathNode,
       t.pathBit, this.mark, 1 / count, touched, this.g, this.gb);
     k.clearMarks(touched, rows, this.mark);
     const penalty = l2 > 0 || l1 > 0 ? k.penaltyRows(touched, this.dp, rows, this.v, l2, l1, this.g) : 0;
@@ -128,7 +130,8 @@ export class WasmHsmEngine extends ResidentEngineBase<HsmEngineSpec, ResidentRow
       k.hsmNodeScores(count, d, this.dp, m, data.x, d * 4, idx, this.v, this.b, this.s);
       k.hsmProbabilities(count, c, cp, this.s, this.tree.children, this.logp, 1, this.p);
       const logP = this.heap.f32(this.p, count * cp), labels = this.heap.i32(data.labels + first * 4, count);
-      for (let i = 0; i < count; i++) sum -= (cw ? cw[labels[i]!]! : 1) * logP[i * cp + labels[i]!]!;
+      const sw = data.weights ? this.heap.f32(data.weights + first * 4, count) : null;
+      for (let i = 0; i < count; i++) sum -= (cw ? cw[labels[i]!]! : 1) * (sw ? sw[i]! : 1) * logP[i * cp + labels[i]!]!;
       visit(logP, cp, first, count);
     }
     return sum / data.n + (l2 > 0 || l1 > 0 ? k.penaltyRows(m, this.dp, 0, this.v, l2, l1, 0) : 0);

@@ -15,6 +15,7 @@ import {
 import { createEngine } from "../train/create-engine.js";
 import { initialWeights } from "../train/initializers.js";
 import { learningRateAt, momentumAt } from "../train/schedule.js";
+import { weightedRows, selectTargets } from "./sample-weight.js";
 import { batchFor, object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";
 import * as v from "../validate.js";
 import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows, type RowsInput } from "../sparse/csr.js";
@@ -35,7 +36,7 @@ interface Saved {
   extra: unknown;
 }
 
-const FIT_KEYS = ["validation", "onEpoch", "earlyStopping", "trainMetrics", ...RUN_CONTROL_KEYS];
+const FIT_KEYS = ["validation", "onEpoch", "earlyStopping", "trainMetrics", "sampleWeight", ...RUN_CONTROL_KEYS];
 
 function onEpochArg<M extends string>(value: unknown): ((info: EpochInfo<M>) => void | Promise<void>) | undefined {
   if (value !== undefined && typeof value !== "function") throw new TypeError(`onEpoch must be a function, got ${v.describe(value)}`);
@@ -99,6 +100,13 @@ export interface FitOptions<Y, M extends string> extends RunControl {
    * a full pass over the validation set.
    */
   trainMetrics?: TrainMetrics;
+  /**
+   * One weight ≥ 0 per row of X: row i's loss counts w_i times (times its class weight), and the data loss is the
+   * weighted mean Σ w_i·L_i / Σ w_i. A row of weight 0 is left out, the same fit as dropping it; the others are
+   * rescaled to mean 1, so a mini-batch's loss is an unbiased estimate of the weighted mean (exact with one full
+   * batch). The epoch's `loss` is weighted; `train<Metric>` counts the rows of positive weight, unweighted.
+   */
+  sampleWeight?: ArrayLike<number>;
 }
 
 export type TrainMetrics = "progressive" | "full";
@@ -304,8 +312,9 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     return this.transaction(options, FIT_KEYS, "fit options", (control) => {
       const fit = object("fit options", options ?? {}) as FitOptions<unknown, M>;
       const trainMetrics = v.oneOf("trainMetrics", fit.trainMetrics ?? "progressive", TRAIN_METRICS);
-      const rows = this.rowsArg("X", X);
-      const { prepared, outputs, kind } = this.prepare(y, "y", rows.rows, null);
+      const given = this.rowsArg("X", X), checked = this.prepare(y, "y", given.rows, null);
+      const { X: rows, kept, weights } = weightedRows(given, fit.sampleWeight);
+      const { prepared, outputs, kind } = kept ? this.prepare(selectTargets(y, kept), "y", rows.rows, checked.prepared.known) : checked;
       const validation = this.validation(fit.validation, rows.cols, prepared.known, kind);
       const stopping = this.earlyStopping(fit.earlyStopping, validation !== null);
       const onEpoch = onEpochArg<M>(fit.onEpoch);
@@ -318,7 +327,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
         this.rng = null;
         this.epochsDone = 0;
         this.start(rows, prepared, outputs, kind, classWeight);
-        return this.run(rows, prepared, validation, this.options.epochs, onEpoch, stopping, trainMetrics, control);
+        return this.run(rows, prepared, validation, this.options.epochs, onEpoch, stopping, trainMetrics, control, weights);
       };
     });
   }
@@ -610,7 +619,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
    */
   private async run(X: Rows, train: Prepared, validation: { X: Rows; prepared: Prepared } | null, epochs: number,
                     onEpoch: FitOptions<unknown, M>["onEpoch"], stopping: Required<EarlyStopping<M>> | null,
-                    trainMetrics: TrainMetrics, control: RunControl): Promise<History<M>> {
+                    trainMetrics: TrainMetrics, control: RunControl, weights: Float32Array | null = null): Promise<History<M>> {
     const engine = this.engine!, o = this.options, n = X.rows;
     const tally: Tally | null = trainMetrics === "progressive" && train.hitRule !== undefined && engine.hits !== undefined
       && o.rule !== "random-search" ? { rule: train.hitRule, loss: 0, hits: 0 } : null;
@@ -621,7 +630,7 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     const slicer = new Slicer(this.sliceMs);
     let best: { value: number; params: { W: Matrix; b: Float32Array } | null } | null = null;
     try {
-      engine.load("train", X, train.targets);
+      engine.load("train", X, train.targets, weights);
       if (validation) engine.load("validation", sameFormat(validation.X, X), validation.prepared.targets);
       for (let e = 0; e < epochs; e++) {
         const started = performance.now(), epoch = this.epochsDone + 1;

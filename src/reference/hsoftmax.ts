@@ -23,15 +23,18 @@ export interface HsmLossSum {
   gb: Float32Array;
 }
 
-/** Σ_i w_i·Σ_path branchLoss, and scale·Σ_i w_i(σ(s) − t)·x_i for every node of `nodes` (the touched ones). */
-export function hsmLoss(X: Matrix, y: Int32Array, cw: Float32Array | null, V: Matrix, b: Float32Array, tree: HsmTree,
+/**
+ * Σ_i w_i·Σ_path branchLoss, and scale·Σ_i w_i(σ(s) − t)·x_i for every node of `nodes` (the touched ones); w_i is
+ * the class weight of the row's label times its sample weight (sw, indexed like y), either null for ones.
+ */
+export function hsmLoss(X: Matrix, y: Int32Array, cw: Float32Array | null, sw: Float32Array | null, V: Matrix, b: Float32Array, tree: HsmTree,
                         scale: number, nodes: Int32Array, batch: ArrayLike<number>): HsmLossSum {
   const d = X.cols, slot = new Map<number, number>();
   nodes.forEach((node, r) => slot.set(node, r));
   const G = new Float64Array(nodes.length * d), gb = new Float64Array(nodes.length);
   let sum = 0;
   for (let i = 0; i < batch.length; i++) {
-    const r = batch[i]!, label = y[r]!, w = cw ? cw[label]! : 1;
+    const r = batch[i]!, label = y[r]!, w = (cw ? cw[label]! : 1) * (sw ? sw[r]! : 1);
     for (let e = tree.pathStart[label]!; e < tree.pathStart[label + 1]!; e++) {
       const node = tree.pathNode[e]!, t = tree.pathBit[e]!;
       const s = nodeScore(X, r, V, b, node);

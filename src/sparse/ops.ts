@@ -54,7 +54,7 @@ export class ReferenceSparseOps implements SparseOps {
   hsmLoss(X: Matrix, y: Int32Array, cw: Float32Array | null, V: Matrix, b: Float32Array, tree: HsmTree, scale: number,
           batch: Int32Array): HsmLossResult {
     const rows = ref.touchedRows(tree.pathStart, tree.pathNode, Array.from(batch, (r) => y[r]!));
-    return { rows, ...hsm.hsmLoss(X, y, cw, V, b, tree, scale, rows, batch) };
+    return { rows, ...hsm.hsmLoss(X, y, cw, null, V, b, tree, scale, rows, batch) };
   }
 
   hsmProbabilities(X: Matrix, V: Matrix, b: Float32Array, tree: HsmTree, log = false): Matrix {
@@ -122,7 +122,7 @@ export class WasmSparseOps implements SparseOps {
       const mark = zeros(sc, m), rows = sc.alloc(m * 4);
       const count = this.k.touchedRows(n, t.pathStart, t.pathNode, idx, labels, mark, rows);
       const g = sc.alloc(count * dp * 4), gb = sc.alloc(count * 4);
-      const sum = this.k.hsmLoss(n, d, dp, x, d * 4, idx, labels, weights, v, bias, t.pathStart, t.pathNode, t.pathBit,
+      const sum = this.k.hsmLoss(n, d, dp, x, d * 4, idx, labels, weights, 0, v, bias, t.pathStart, t.pathNode, t.pathBit,
         mark, scale, count, g, gb);
       this.k.clearMarks(count, rows, mark);
       return { sum, rows: sc.heap.i32(rows, count).slice(), G: readMatrix(sc.heap, g, count, d, dp),

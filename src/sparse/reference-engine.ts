@@ -8,7 +8,7 @@ import type { CsrMatrix } from "./csr.js";
 import * as ref from "../reference/sparse.js";
 import { countHits, type HitRule } from "../reference/metrics.js";
 import {
-  gatherTargets, range, ReferenceEngineBase, referenceLoss, type ReferenceSlot,
+  gatherTargets, gatherWeights, range, ReferenceEngineBase, referenceLoss, type ReferenceSlot,
 } from "../train/engine-common.js";
 import { catchesUp, checkSparseSpec, decayOf } from "./lazy.js";
 
@@ -45,11 +45,11 @@ export class ReferenceSparseEngine extends ReferenceEngineBase<EngineSpec, Data>
     this.last = new Int32Array(d);
   }
 
-  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
+  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets, weights: Float32Array | null = null): void {
     if (!("format" in X)) throw new TypeError("the sparse engine takes CsrMatrix data");
     const copy = { ...X, indptr: X.indptr.slice(), indices: X.indices.slice(), values: X.values.slice() };
     const t = targets instanceof Int32Array ? targets.slice() : { ...targets, data: targets.data.slice() };
-    this.slots.set(slot, { n: X.rows, X: copy, targets: t, order: range(0, X.rows) });
+    this.slots.set(slot, { n: X.rows, X: copy, targets: t, weights: weights?.slice() ?? null, order: range(0, X.rows) });
   }
 
   gradient(start: number, count: number): number {
@@ -58,7 +58,7 @@ export class ReferenceSparseEngine extends ReferenceEngineBase<EngineSpec, Data>
     this.touched = rows;
     if (this.lazy) this.catchUp(rows);
     const S = ref.sparseScores(data.X, this.W, this.b, batch);
-    const targets = gatherTargets(data.targets, batch), { sum, dS } = this.loss(S, targets);
+    const targets = gatherTargets(data.targets, batch), { sum, dS } = this.loss(S, targets, data, batch);
     this.lastBatch = { S, targets };
     this.G = ref.sparseWeightGradient(data.X, dS, 1 / count, rows, batch);
     this.gb = this.ops.biasGradient(dS, 1 / count);
@@ -113,7 +113,7 @@ export class ReferenceSparseEngine extends ReferenceEngineBase<EngineSpec, Data>
     for (let first = 0; first < n; first += batchSize) {
       const batch = range(first, Math.min(batchSize, n - first));
       const S = ref.sparseScores(data.X, this.W, this.b, batch);
-      sum += this.loss(S, gatherTargets(data.targets, batch)).sum;
+      sum += this.loss(S, gatherTargets(data.targets, batch), data, batch).sum;
       visit(S.data, c, first, batch.length);
     }
     return sum / n + (l2 > 0 || l1 > 0 ? ref.penaltyRows(null, c, this.W.data, l2, l1, null) : 0);
@@ -131,8 +131,8 @@ export class ReferenceSparseEngine extends ReferenceEngineBase<EngineSpec, Data>
     this.prev = null;
   }
 
-  private loss(S: Matrix, targets: EngineTargets) {
-    return referenceLoss(this.ops, this.spec, S, targets);
+  private loss(S: Matrix, targets: EngineTargets, data: Data, batch: ArrayLike<number>) {
+    return referenceLoss(this.ops, this.spec, S, targets, gatherWeights(data.weights, batch));
   }
 
   private catchUp(rows: Int32Array | null): void {

@@ -12,7 +12,7 @@ import type { Kernels } from "../wasm/loader.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "../train/engine.js";
 import type { CsrMatrix } from "./csr.js";
 import { updateKernel } from "../backend/wasm-ops.js";
-import { lossKernel } from "../train/wasm-engine.js";
+import { lossKernel, type LossSum } from "../train/wasm-engine.js";
 import { ResidentEngineBase } from "../train/engine-common.js";
 import { HIT_RULES, type HitRule } from "../reference/metrics.js";
 import { padCols, readMatrix, writeMatrix } from "../wasm/scope.js";
@@ -24,6 +24,8 @@ interface ResidentCsr {
   indices: number;
   values: number;
   targets: number;
+  /** Sample weights (n f32) or 0. */
+  weights: number;
 }
 
 /** Buffers sized by the most rows a batch can touch. */
@@ -49,7 +51,7 @@ export class WasmSparseEngine extends ResidentEngineBase<EngineSpec, ResidentCsr
   private readonly s: number;
   private readonly ds: number;
   private readonly lazy: boolean;
-  private readonly lossSum: (count: number, targets: number, idx: number) => number;
+  private readonly lossSum: LossSum;
   private touch: TouchBuffers = { capacity: 0, rows: 0, prevRows: 0, g: 0, prevW: 0 };
   /** Rows touched by the last `gradient`, and by the last `update` (what `restore` puts back). */
   private touched = 0;
@@ -84,12 +86,13 @@ export class WasmSparseEngine extends ResidentEngineBase<EngineSpec, ResidentCsr
     return this.mem.zeroed(bytes);
   }
 
-  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void {
+  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets, weights: Float32Array | null = null): void {
     if (!("format" in X)) throw new TypeError("the sparse engine takes CsrMatrix data");
     this.unload(slot);
     const m = this.mem, t = m.upload(targets instanceof Int32Array ? targets : targets.data);
     const indptr = m.upload(X.indptr), indices = m.upload(X.indices), values = m.upload(X.values);
-    this.hold(slot, X.rows, { indptr, indices, values, targets: t }, [t, indptr, indices, values]);
+    const w = weights ? m.upload(weights) : 0;
+    this.hold(slot, X.rows, { indptr, indices, values, targets: t, weights: w }, [t, indptr, indices, values, ...(w ? [w] : [])]);
     if (slot === "train") this.reserve(maxTouched(X.indptr, X.cols, this.spec.batchSize));
   }
 
@@ -110,7 +113,7 @@ export class WasmSparseEngine extends ResidentEngineBase<EngineSpec, ResidentCsr
     this.touched = touched;
     if (this.lazy) this.catchUp(touched, rows);
     k.sparseScores(count, cp, x.indptr, x.indices, x.values, idx, this.w, this.b, this.s);
-    const sum = this.lossSum(count, x.targets, idx);
+    const sum = this.lossSum(count, x.targets, idx, x.weights);
     k.sparseWeightGradient(count, cp, x.indptr, x.indices, x.values, idx, this.ds, 1 / count, this.mark, touched, g);
     k.clearMarks(touched, rows, this.mark);
     k.biasGradient(count, cp, this.ds, 1 / count, this.gb);
@@ -172,7 +175,7 @@ export class WasmSparseEngine extends ResidentEngineBase<EngineSpec, ResidentCsr
     for (let first = 0; first < data.n; first += batchSize) {
       const count = Math.min(batchSize, data.n - first), idx = data.identity + first * 4;
       k.sparseScores(count, cp, data.indptr, data.indices, data.values, idx, this.w, this.b, this.s);
-      sum += this.lossSum(count, data.targets, idx);
+      sum += this.lossSum(count, data.targets, idx, data.weights);
       visit(this.heap.f32(this.s, count * cp), cp, first, count);
     }
     return sum / data.n + (l2 > 0 || l1 > 0 ? k.penaltyRows(d, cp, 0, this.w, l2, l1, 0) : 0);

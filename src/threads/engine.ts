@@ -159,7 +159,7 @@ export class ThreadedEngine extends WasmEngine {
     this.step = new ThreadedStep(pool, this.layout);
     this.tuner = tunerOf(pool);
     const p = spec.inputDropout;
-    this.batchArgs = { n: 0, x: this.batchX, xStride: d * 4, rows: this.batchIdentity, targets: 0, targetRows: 0 };
+    this.batchArgs = { n: 0, x: this.batchX, xStride: d * 4, rows: this.batchIdentity, targets: 0, weights: 0, targetRows: 0 };
     if (p > 0) {
       this.batchArgs.dropout = { from: 0, fromStride: d * 4, fromRows: 0, threshold: dropoutThreshold(p), scale: dropoutScale(p), seed: 0 };
     }
@@ -192,6 +192,7 @@ export class ThreadedEngine extends WasmEngine {
     const train = this.data("train"), b = this.batchArgs, rows = (train.order + start * 4) >>> 0;
     b.n = count;
     b.targets = train.targets;
+    b.weights = train.weights;
     b.targetRows = rows;
     if (!b.dropout) {
       b.x = train.x;
@@ -211,7 +212,7 @@ export class ThreadedEngine extends WasmEngine {
     let sum = 0;
     for (let first = 0; first < data.n; first += chunk) {
       const count = Math.min(chunk, data.n - first), rows = data.identity + first * 4;
-      const batch = { n: count, x: data.x, xStride: d * 4, rows, targets: data.targets, targetRows: rows };
+      const batch = { n: count, x: data.x, xStride: d * 4, rows, targets: data.targets, weights: data.weights, targetRows: rows };
       sum += this.tuner.timed(`forward ${count}×${d}×${cp}`, (threads) => this.step.forward(batch, threads), (threads) => this.ready(threads));
       visit(this.heap.f32(this.layout.s, count * cp), cp, first, count);
     }

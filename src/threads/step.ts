@@ -48,13 +48,15 @@ export interface StepLayout {
   chunks: number;
 }
 
-/** A batch: `n` rows of X read through the index list `rows`, their targets through `targetRows`. */
+/** A batch: `n` rows of X read through the index list `rows`, their targets and weights through `targetRows`. */
 export interface Batch {
   n: number;
   x: number;
   xStride: number;
   rows: number;
   targets: number;
+  /** Sample weights of the dataset's rows, or 0. */
+  weights: number;
   targetRows: number;
   /**
    * Input dropout: the rows are first gathered, with their dropout masks, from `from` through its index list
@@ -97,7 +99,7 @@ export class ThreadedStep {
   /** Forward pass of a batch on `threads` threads: S and dS of its rows, and the sum Σ w_i·L_i (not the mean). */
   forward(batch: Batch, threads: number): number {
     const { d, cp, cw, params, s, ds, chunks } = this.at;
-    const { n, x, xStride, rows, targets, targetRows } = batch, row = cp * 4;
+    const { n, x, xStride, rows, targets, weights, targetRows } = batch, row = cp * 4;
     this.pool.begin(threads);
     for (let chunk = 0; chunk < chunks; chunk++) {
       const r0 = boundary(n, chunks, 4, chunk), nr = boundary(n, chunks, 4, chunk + 1) - r0, t = chunk % threads;
@@ -105,7 +107,7 @@ export class ThreadedStep {
       if (nr === 0) continue;
       const k = this.pool.on(t), sr = s + r0 * row;
       k.scores(nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr);
-      this.losses[chunk] = place(t, lossKernel(k, this.at, cp, sr, ds + r0 * row, cw)(nr, targets, targetRows + r0 * 4));
+      this.losses[chunk] = place(t, lossKernel(k, this.at, cp, sr, ds + r0 * row, cw)(nr, targets, targetRows + r0 * 4, weights));
     }
     this.pool.go();
     return this.total(this.losses);
@@ -117,7 +119,7 @@ export class ThreadedStep {
    */
   gradient(batch: Batch, threads: number): number {
     const { loss, d, c, cp, delta, cw, params, grad, s, ds, partials, chunks } = this.at;
-    const { n, x, xStride, rows, targets, targetRows, dropout } = batch, row = cp * 4, lossId = LOSSES.indexOf(loss);
+    const { n, x, xStride, rows, targets, weights, targetRows, dropout } = batch, row = cp * 4, lossId = LOSSES.indexOf(loss);
     let blocks = 0;
     this.pool.begin(threads);
     for (let chunk = 0; chunk < chunks; chunk++) {
@@ -131,7 +133,7 @@ export class ThreadedStep {
           dropout.scale, dropout.seed, x + r0 * xStride, r0);
       }
       this.losses[chunk] = place(t, k.fusedStep(lossId, nr, d, c, cp, x, xStride, rows + r0 * 4, targets,
-        targetRows + r0 * 4, cw, delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row));
+        targetRows + r0 * 4, cw, weights, delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row));
     }
     for (let slice = 0; slice < chunks; slice++) this.penalties(slice, threads, false);
     this.pool.go();

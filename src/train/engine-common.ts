@@ -80,10 +80,11 @@ abstract class EngineBase<S extends AnyEngineSpec, D extends { n: number }> {
   }
 }
 
-/** A dataset of a reference engine: its rows and the epoch order (train) or 0, 1, …, n−1. */
+/** A dataset of a reference engine: its rows, the epoch order (train) or 0, 1, …, n−1, and its sample weights. */
 export interface ReferenceSlot {
   n: number;
   order: Uint32Array;
+  weights: Float32Array | null;
 }
 
 export abstract class ReferenceEngineBase<S extends AnyEngineSpec, D extends ReferenceSlot> extends EngineBase<S, D> {
@@ -194,11 +195,16 @@ export abstract class ResidentEngineBase<S extends AnyEngineSpec, F> extends Eng
   }
 }
 
-/** Σ L_i and dS of a batch's scores under the spec's loss, on the reference ops. */
-export function referenceLoss(ops: ReferenceOps, spec: EngineSpec, S: Matrix, targets: EngineTargets) {
+/** Σ w_i·L_i and dS of a batch's scores under the spec's loss, on the reference ops; sw: the batch rows' sample weights. */
+export function referenceLoss(ops: ReferenceOps, spec: EngineSpec, S: Matrix, targets: EngineTargets, sw: Float32Array | null) {
   const { loss, delta, classWeight } = spec;
-  if (LABEL_LOSSES.includes(loss)) return ops.labelLoss(loss as LabelKernel, S, targets as Int32Array, delta, classWeight);
-  return ops.targetLoss(loss as TargetKernel, S, targets as Matrix);
+  if (LABEL_LOSSES.includes(loss)) return ops.labelLoss(loss as LabelKernel, S, targets as Int32Array, delta, classWeight, sw);
+  return ops.targetLoss(loss as TargetKernel, S, targets as Matrix, sw);
+}
+
+/** The listed rows' sample weights, copied (null without weights). */
+export function gatherWeights(weights: Float32Array | null, rows: ArrayLike<number>): Float32Array | null {
+  return weights && Float32Array.from(rows, (r) => weights[r]!);
 }
 
 /** first, first + 1, …, first + count − 1. */

@@ -73,8 +73,11 @@ export type ScoreVisitor = (S: Float32Array, stride: number, first: number, coun
 
 export interface TrainingEngine {
   readonly spec: AnyEngineSpec;
-  /** Copies a dataset into the engine (once), replacing what the slot held: dense rows, or CSR for a sparse engine. */
-  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets): void;
+  /**
+   * Copies a dataset into the engine (once), replacing what the slot held: dense rows, or CSR for a sparse engine,
+   * and the rows' sample weights (null: all ones), which multiply each row's loss as the class weights do.
+   */
+  load(slot: Slot, X: Matrix | CsrMatrix, targets: EngineTargets, weights?: Float32Array | null): void;
   /** Frees a slot's data; the parameters and the optimizer state stay. */
   unload(slot: Slot): void;
   /** Rows in a slot (0 when empty). */

@@ -8,7 +8,7 @@ import * as train from "../reference/train.js";
 import { countHits, type HitRule } from "../reference/metrics.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
 import {
-  gatherRows, gatherTargets, range, ReferenceEngineBase, referenceLoss, type ReferenceSlot,
+  gatherRows, gatherTargets, gatherWeights, range, ReferenceEngineBase, referenceLoss, type ReferenceSlot,
 } from "./engine-common.js";
 
 interface Data extends ReferenceSlot {
@@ -32,16 +32,17 @@ export class ReferenceEngine extends ReferenceEngineBase<EngineSpec, Data> imple
     this.state = this.newState(len);
   }
 
-  load(slot: Slot, X: Matrix, targets: EngineTargets): void {
+  load(slot: Slot, X: Matrix, targets: EngineTargets, weights: Float32Array | null = null): void {
     const copy = (M: Matrix): Matrix => ({ rows: M.rows, cols: M.cols, data: M.data.slice() });
     this.slots.set(slot, {
-      n: X.rows, X: copy(X), targets: targets instanceof Int32Array ? targets.slice() : copy(targets), order: range(0, X.rows),
+      n: X.rows, X: copy(X), targets: targets instanceof Int32Array ? targets.slice() : copy(targets),
+      weights: weights?.slice() ?? null, order: range(0, X.rows),
     });
   }
 
   gradient(start: number, count: number, seed: number): number {
-    const { Xb, targets } = this.batch(start, count, seed);
-    const S = this.ops.scores(Xb, this.W(this.params), this.b(this.params)), { sum, dS } = this.loss(S, targets);
+    const { Xb, targets, weights } = this.batch(start, count, seed);
+    const S = this.ops.scores(Xb, this.W(this.params), this.b(this.params)), { sum, dS } = this.loss(S, targets, weights);
     this.last = { S, targets };
     const dW = this.ops.weightGradient(Xb, dS, 1 / count), db = this.ops.biasGradient(dS, 1 / count);
     this.grad.set(dW.data);
@@ -60,9 +61,9 @@ export class ReferenceEngine extends ReferenceEngineBase<EngineSpec, Data> imple
   }
 
   search(start: number, count: number, sigma: number, seed: number): number {
-    const { Xb, targets } = this.batch(start, count, seed);
+    const { Xb, targets, weights } = this.batch(start, count, seed);
     const lossOf = (P: Float32Array): number =>
-      this.loss(this.ops.scores(Xb, this.W(P), this.b(P)), targets).sum / count + this.penalty(P);
+      this.loss(this.ops.scores(Xb, this.W(P), this.b(P)), targets, weights).sum / count + this.penalty(P);
     const before = lossOf(this.params);
     const trial = train.perturb(this.params, sigma, seed >>> 0);
     const after = lossOf(trial);
@@ -86,7 +87,7 @@ export class ReferenceEngine extends ReferenceEngineBase<EngineSpec, Data> imple
     for (let first = 0; first < data.X.rows; first += batchSize) {
       const rows = range(first, Math.min(batchSize, data.X.rows - first));
       const S = this.ops.scores(gatherRows(data.X, rows), this.W(this.params), this.b(this.params));
-      sum += this.loss(S, gatherTargets(data.targets, rows)).sum;
+      sum += this.loss(S, gatherTargets(data.targets, rows), gatherWeights(data.weights, rows)).sum;
       visit(S.data, c, first, rows.length);
     }
     return sum / data.X.rows + this.penalty(this.params);
@@ -111,15 +112,15 @@ export class ReferenceEngine extends ReferenceEngineBase<EngineSpec, Data> imple
     return P.subarray(this.spec.d * this.spec.c);
   }
 
-  /** The batch's rows of the epoch order (with the input-dropout mask of `seed`) and their targets. */
-  private batch(start: number, count: number, seed: number): { Xb: Matrix; targets: EngineTargets } {
+  /** The batch's rows of the epoch order (with the input-dropout mask of `seed`), their targets and sample weights. */
+  private batch(start: number, count: number, seed: number) {
     const data = this.data("train"), rows = data.order.subarray(start, start + count), p = this.spec.inputDropout;
     const Xb = p > 0 ? train.gatherDropout(data.X, rows, p, seed >>> 0) : gatherRows(data.X, rows);
-    return { Xb, targets: gatherTargets(data.targets, rows) };
+    return { Xb, targets: gatherTargets(data.targets, rows), weights: gatherWeights(data.weights, rows) };
   }
 
-  private loss(S: Matrix, targets: EngineTargets) {
-    return referenceLoss(this.ops, this.spec, S, targets);
+  private loss(S: Matrix, targets: EngineTargets, weights: Float32Array | null) {
+    return referenceLoss(this.ops, this.spec, S, targets, weights);
   }
 
   /** λ₂·ΣW² + λ₁·Σ|W|, adding the penalties' gradient into the gradient. */

@@ -20,6 +20,8 @@ interface DenseRows {
   x: number;
   /** Labels (i32) or the n×c target matrix. */
   targets: number;
+  /** Sample weights (n f32) or 0. */
+  weights: number;
 }
 
 export type ResidentData = DenseRows & ResidentSlot;
@@ -40,8 +42,8 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
   protected readonly ds: number;
   protected readonly batchX: number;
   protected readonly batchIdentity: number;
-  /** Σ w_i·L_i of `count` rows of scores in s against the targets picked by idx; writes ds. */
-  private readonly lossSum: (count: number, targets: number, idx: number) => number;
+  /** Σ w_i·L_i of `count` rows of scores in s against the targets (and sample weights) picked by idx; writes ds. */
+  private readonly lossSum: LossSum;
   /** The loss's id for fusedStep: its index in LOSSES. */
   private readonly lossId: number;
   /** Where the current batch's rows are read: X through the epoch order, or the dropout copy through 0..count−1. */
@@ -70,10 +72,11 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
     this.lossId = LOSSES.indexOf(spec.loss);
   }
 
-  load(slot: Slot, X: Matrix, targets: EngineTargets): void {
+  load(slot: Slot, X: Matrix, targets: EngineTargets, weights: Float32Array | null = null): void {
     this.unload(slot);
     const x = this.mem.upload(X.data), t = this.mem.upload(targets instanceof Int32Array ? targets : targets.data);
-    this.hold(slot, X.rows, { x, targets: t }, [x, t]);
+    const w = weights ? this.mem.upload(weights) : 0;
+    this.hold(slot, X.rows, { x, targets: t, weights: w }, w ? [x, t, w] : [x, t]);
   }
 
   gradient(start: number, count: number, seed: number): number {
@@ -81,7 +84,7 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
     // One fused kernel (assembly/README.md "Fused step"): X is read once per step; the targets go through the
     // epoch order even when the rows come from the dropout copy.
     const sum = this.k.fusedStep(this.lossId, count, d, c, this.cp, this.batchFrom, d * 4, this.batchRows, train.targets,
-      (train.order + start * 4) >>> 0, this.cw, delta, p, p + this.wBytes, this.s, this.ds, 1 / count, g, g + this.wBytes);
+      (train.order + start * 4) >>> 0, this.cw, train.weights, delta, p, p + this.wBytes, this.s, this.ds, 1 / count, g, g + this.wBytes);
     return sum / count + this.penalty(p);
   }
 
@@ -101,9 +104,9 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
 
   search(start: number, count: number, sigma: number, seed: number): number {
     const train = this.batch(start, count, seed), idx = (train.order + start * 4) >>> 0;
-    const before = this.batchLoss(this.params, count, train.targets, idx);
+    const before = this.batchLoss(this.params, count, train, idx);
     this.k.perturb(this.spec.d + 1, this.spec.c, this.cp, this.params, this.trial, sigma, seed >>> 0);
-    const after = this.batchLoss(this.trial, count, train.targets, idx);
+    const after = this.batchLoss(this.trial, count, train, idx);
     if (!(after < before)) return before;
     [this.params, this.trial] = [this.trial, this.params];
     return after;
@@ -124,7 +127,7 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
     for (let first = 0; first < data.n; first += batchSize) {
       const count = Math.min(batchSize, data.n - first), idx = data.identity + first * 4;
       k.scores(count, d, cp, data.x, d * 4, idx, this.params, this.params + this.wBytes, this.s);
-      sum += this.lossSum(count, data.targets, idx);
+      sum += this.lossSum(count, data.targets, idx, data.weights);
       visit(this.heap.f32(this.s, count * cp), cp, first, count);
     }
     return sum / data.n + this.penalty(this.params);
@@ -163,24 +166,27 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
   }
 
   /** Mean loss + penalty of the current batch under a parameter block, without the backward pass. */
-  private batchLoss(params: number, count: number, targets: number, idx: number): number {
+  private batchLoss(params: number, count: number, train: ResidentData, idx: number): number {
     const d = this.spec.d;
     this.k.scores(count, d, this.cp, this.batchFrom, d * 4, this.batchRows, params, params + this.wBytes, this.s);
-    return this.lossSum(count, targets, idx) / count + this.penalty(params);
+    return this.lossSum(count, train.targets, idx, train.weights) / count + this.penalty(params);
   }
 }
 
+/** Σ w_i·L_i of `count` rows of scores against the targets and sample weights (or 0) picked by idx; writes dS. */
+export type LossSum = (count: number, targets: number, idx: number, sw: number) => number;
+
 /** The loss kernel of the spec, bound to the engine's score buffers and class weights. */
 export function lossKernel(k: KernelExports, spec: Pick<EngineSpec, "loss" | "c" | "delta">, cp: number,
-                           s: number, ds: number, cw: number): (count: number, targets: number, idx: number) => number {
+                           s: number, ds: number, cw: number): LossSum {
   const { c, delta } = spec;
   switch (spec.loss) {
-    case "softmax": return (n, t, idx) => k.softmax(n, c, cp, s, t, idx, cw, ds);
-    case "hinge": return (n, t, idx) => k.hinge(n, c, cp, s, t, idx, cw, delta, ds);
-    case "squared-hinge": return (n, t, idx) => k.squaredHinge(n, c, cp, s, t, idx, cw, delta, ds);
-    case "logistic": return (n, t, idx) => k.logistic(n, c, cp, s, t, idx, ds);
-    case "attribute-hinge": return (n, t, idx) => k.attributeHinge(n, c, cp, s, t, idx, ds);
-    case "l2": return (n, t, idx) => k.l2(n, c, cp, s, t, idx, ds);
-    case "l1": return (n, t, idx) => k.l1(n, c, cp, s, t, idx, ds);
+    case "softmax": return (n, t, idx, sw) => k.softmax(n, c, cp, s, t, idx, cw, sw, ds);
+    case "hinge": return (n, t, idx, sw) => k.hinge(n, c, cp, s, t, idx, cw, sw, delta, ds);
+    case "squared-hinge": return (n, t, idx, sw) => k.squaredHinge(n, c, cp, s, t, idx, cw, sw, delta, ds);
+    case "logistic": return (n, t, idx, sw) => k.logistic(n, c, cp, s, t, idx, sw, ds);
+    case "attribute-hinge": return (n, t, idx, sw) => k.attributeHinge(n, c, cp, s, t, idx, sw, ds);
+    case "l2": return (n, t, idx, sw) => k.l2(n, c, cp, s, t, idx, sw, ds);
+    case "l1": return (n, t, idx, sw) => k.l1(n, c, cp, s, t, idx, sw, ds);
   }
 }

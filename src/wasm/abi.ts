@@ -14,15 +14,15 @@ export interface KernelExports {
    * `targets` holds i32 labels (losses 0–2) or f32 target rows of stride c (3–6), read through `tidx`.
    */
   fusedStep(loss: number, n: number, d: number, c: number, cp: number, x: Ptr, xStride: number, idx: Ptr, targets: Ptr,
-            tidx: Ptr, cw: Ptr, delta: number, w: Ptr, b: Ptr, s: Ptr, ds: Ptr, scale: number, dw: Ptr, db: Ptr): number;
+            tidx: Ptr, cw: Ptr, sw: Ptr, delta: number, w: Ptr, b: Ptr, s: Ptr, ds: Ptr, scale: number, dw: Ptr, db: Ptr): number;
 
-  hinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, delta: number, ds: Ptr): number;
-  squaredHinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, delta: number, ds: Ptr): number;
-  softmax(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, ds: Ptr): number;
-  attributeHinge(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, ds: Ptr): number;
-  logistic(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, ds: Ptr): number;
-  l2(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, ds: Ptr): number;
-  l1(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, ds: Ptr): number;
+  hinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, sw: Ptr, delta: number, ds: Ptr): number;
+  squaredHinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, sw: Ptr, delta: number, ds: Ptr): number;
+  softmax(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, sw: Ptr, ds: Ptr): number;
+  attributeHinge(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, sw: Ptr, ds: Ptr): number;
+  logistic(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, sw: Ptr, ds: Ptr): number;
+  l2(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, sw: Ptr, ds: Ptr): number;
+  l1(n: number, c: number, cp: number, s: Ptr, t: Ptr, idx: Ptr, sw: Ptr, ds: Ptr): number;
   softmaxProbabilities(n: number, c: number, cp: number, s: Ptr, p: Ptr): void;
   sigmoidProbabilities(n: number, c: number, cp: number, s: Ptr, p: Ptr): void;
   /**
@@ -71,7 +71,7 @@ export interface KernelExports {
                     phi: number, theta: number): void;
 
   // Hierarchical softmax: assembly/kernels/hsoftmax.ts.
-  hsmLoss(n: number, d: number, dp: number, x: Ptr, xStride: number, idx: Ptr, y: Ptr, cw: Ptr, v: Ptr, b: Ptr,
+  hsmLoss(n: number, d: number, dp: number, x: Ptr, xStride: number, idx: Ptr, y: Ptr, cw: Ptr, sw: Ptr, v: Ptr, b: Ptr,
           pathStart: Ptr, pathNode: Ptr, pathBit: Ptr, mark: Ptr, scale: number, count: number, g: Ptr, gb: Ptr): number;
   hsmNodeScores(n: number, d: number, dp: number, m: number, x: Ptr, xStride: number, idx: Ptr, v: Ptr, b: Ptr, s: Ptr): void;
   hsmProbabilities(n: number, c: number, cp: number, s: Ptr, children: Ptr, logp: Ptr, log: number, p: Ptr): void;
