@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { features, init, LinearClassifier, standardize, templates, trainTestSplit, type Matrix, type SimdLevel } from "../src/index.js";
 import { PNG } from "pngjs";
 import { Rng } from "../src/data/rng.js";
+import { zipSync } from "fflate";
+import { npy } from "./npy-helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const MAIN = join(ROOT, "dist/cli/main.js");
@@ -130,6 +132,61 @@ describe("train --templates", () => {
       .toMatchObject({ code: 1, stderr: expect.stringContaining("is 32 values, but a row has 64 features") });
     expect(await cli("train", "--templates", out, "--features", "hog")).toMatchObject({ code: 1, stderr: expect.stringContaining("--features") });
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("--data as numpy files", () => {
+  const { csv, X, y } = blobs();
+  const Xnpy = npy(Array.from(X.data), [X.rows, X.cols], "f4"), ynpy = npy(Array.from(y), [y.length], "i8");
+  const common = ["--epochs", "20", "--json"];
+
+  it("an .npz (X, y) and an .npy with --labels train as the CSV of the same data, and predict gives the same labels", async () => {
+    const csvFile = join(dir, "np-blobs.csv"), npz = join(dir, "blobs.npz"), xFile = join(dir, "X.npy"), yFile = join(dir, "y.npy");
+    writeFileSync(csvFile, csv);
+    writeFileSync(npz, zipSync({ "feats.npy": Xnpy, "labels.npy": ynpy }));
+    writeFileSync(xFile, Xnpy);
+    writeFileSync(yFile, ynpy);
+    const fromCsv = JSON.parse((await cli("train", "--data", csvFile, "--save", join(dir, "m-csv.json"), ...common)).stdout);
+    const fromNpz = await cli("train", "--data", npz, "--x-key", "feats", "--y-key", "labels", "--save", join(dir, "m-npz.json"), ...common);
+    expect(fromNpz.stderr).toBe("");
+    const fromNpy = await cli("train", "--data", xFile, "--labels", yFile, ...common);
+    for (const report of [JSON.parse(fromNpz.stdout), JSON.parse(fromNpy.stdout)]) {
+      expect(report).toMatchObject({ train: fromCsv.train, test: fromCsv.test, features: 4, classes: 3 });
+      expect(report.testAccuracy).toBe(fromCsv.testAccuracy);
+      expect(report.trainAccuracy).toBe(fromCsv.trainAccuracy);
+    }
+    expect(fromCsv.testAccuracy).toBeGreaterThan(0.75); // 36 test rows; 0.81 measured
+    const byCsv = await cli("predict", "--model", join(dir, "m-csv.json"), "--data", csvFile);
+    const byNpy = await cli("predict", "--model", join(dir, "m-npz.json"), "--data", xFile);
+    const byNpz = await cli("predict", "--model", join(dir, "m-npz.json"), "--data", npz, "--x-key", "feats");
+    expect(byNpy).toMatchObject({ code: 0, stderr: "" });
+    expect(byNpy.stdout.trim().split("\n")).toHaveLength(X.rows);
+    expect(byNpy.stdout).toBe(byCsv.stdout);
+    expect(byNpz.stdout).toBe(byCsv.stdout);
+    const searched = await cli("search", "--data", npz, "--x-key", "feats", "--y-key", "labels", "--lr", "0.01", "--l2", "0", "--epochs", "2", "--workers", "1", "--json");
+    expect(searched).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(searched.stdout).trials).toBe(1);
+  });
+
+  it("refuses a missing key, labels of another length, float labels, 1-D features and an .npy without --labels", async () => {
+    const file = (name: string, bytes: Uint8Array): string => (writeFileSync(join(dir, name), bytes), join(dir, name));
+    const npz = file("bad.npz", zipSync({ "X.npy": Xnpy, "y.npy": ynpy }));
+    const xFile = file("X2.npy", Xnpy);
+    const cases: [string[], RegExp][] = [
+      [["--data", npz, "--y-key", "labels"], /--data .*bad\.npz: no array "labels" \(--y-key\); it holds "X", "y"/],
+      [["--data", npz, "--x-key", "feats"], /no array "feats" \(--x-key\)/],
+      [["--data", xFile, "--labels", file("short.npy", npy([0, 1, 2], [3], "i4"))], /--labels .*short\.npy: 3 labels for the 180 rows/],
+      [["--data", xFile, "--labels", file("float.npy", npy(Array.from(y), [y.length], "f8"))], /--labels .*float\.npy: labels must be a 1-D integer array, got a 180×1 float array/],
+      [["--data", file("flat.npy", npy(Array.from(y), [y.length], "i4")), "--labels", file("y2.npy", ynpy)], /features must be a 2-D array, got a 1-D array of 180/],
+      [["--data", file("cube.npy", npy([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], "f4")), "--labels", file("y3.npy", npy([0, 1], [2], "i4"))], /3-D/],
+      [["--data", xFile], /give the labels with --labels y\.npy/],
+    ];
+    for (const [args, message] of cases) {
+      const outcome = await cli("train", ...args, "--epochs", "1", "--json");
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toMatch(message);
+      expect(outcome.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
   });
 });
 

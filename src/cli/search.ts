@@ -1,7 +1,7 @@
 /** `simdlinear search`: cs231n's tuning loop, a grid of learning rates × L2 strengths kept by validation accuracy. */
 import { LinearClassifier, standardize, trainTestSplit, type ClassificationLoss, type TrainRule } from "../index.js";
 import { search as runSearch, type Trial } from "../tune/index.js";
-import { csvData, mnistData } from "./train.js";
+import { fileData, mnistData } from "./train.js";
 
 export interface SearchCliOptions {
   lr: number[];
@@ -14,12 +14,15 @@ export interface SearchCliOptions {
   seed: number;
   data?: string;
   label: string;
+  labels?: string;
+  xKey: string;
+  yKey: string;
   testFraction: number;
   json: boolean;
 }
 
 export async function search(opts: SearchCliOptions): Promise<void> {
-  const data = opts.data ? csvData(opts.data, opts.label, opts.testFraction, opts.seed) : await mnistData();
+  const data = opts.data ? fileData(opts.data, opts) : await mnistData();
   const scaler = opts.data ? standardize().fit(data.train.X) : null;
   const X = scaler?.transform(data.train.X) ?? data.train.X, Xtest = scaler?.transform(data.test.X) ?? data.test.X;
   // The validation rows come out of the training rows (the test rows stay unseen until the end), unless --folds.

@@ -9,6 +9,7 @@ import {
 } from "../index.js";
 import { batchFor } from "../model/options.js";
 import { columnIndex, featureMatrix, labelColumn, readCsv } from "./csv.js";
+import { isNumpy, readNumpy, type NumpyOptions } from "./numpy-data.js";
 import { saveModel, type ModelInput } from "./model-file.js";
 import { extractFeatures, parseFeatureKinds, parseImageShape, type FeatureSpec } from "./features.js";
 
@@ -30,6 +31,9 @@ export interface TrainOptions {
   seed: number;
   data?: string;
   label: string;
+  labels?: string;
+  xKey: string;
+  yKey: string;
   testFraction: number;
   scale?: Scaling;
   save?: string;
@@ -60,7 +64,7 @@ interface Run {
 }
 
 export async function train(opts: TrainOptions): Promise<void> {
-  const data = opts.data ? csvData(opts.data, opts.label, opts.testFraction, opts.seed) : await mnistData();
+  const data = opts.data ? fileData(opts.data, opts) : await mnistData();
   const backend = await init({ backend: opts.backend });
   try {
     data.input.transform = featureSpec(opts, data);
@@ -137,6 +141,14 @@ export async function mnistData(): Promise<Data> {
     name: "MNIST (built-in, 10,000 digits)", train, test,
     input: { features: train.X.cols, labelColumn: null, transform: null, image: { height: 28, width: 28, channels: 1 } },
   };
+}
+
+/** The data of `--data`: a CSV, or numpy files (no label column then: the labels are an array of their own). */
+export function fileData(file: string, opts: NumpyOptions & { label: string; testFraction: number; seed: number }): Data {
+  if (!isNumpy(file)) return csvData(file, opts.label, opts.testFraction, opts.seed);
+  const { X, y } = readNumpy(file, opts);
+  const { train, test } = trainTestSplit(X, y, { testFraction: opts.testFraction, seed: opts.seed, stratify: true });
+  return { name: file, train, test, input: { features: X.cols, labelColumn: null, transform: null } };
 }
 
 export function csvData(file: string, label: string, testFraction: number, seed: number): Data {
