@@ -185,11 +185,11 @@ export class KernelTrainer implements Trainer {
     for (let start = 0; start < N; start += batch) {
       const n = Math.min(batch, N - start), idx = order + start * 4;
       if (this.fused) {
-        k.fusedStep(LOSSES.indexOf(loss), n, d, c, cp, x, d * 4, idx, y, idx, 0, 1, this.w, this.b, this.s, this.ds, 1 / n, this.dw, this.db);
+        k.fusedStep(LOSSES.indexOf(loss), n, d, c, cp, x, d * 4, idx, y, idx, 0, 0, 1, this.w, this.b, this.s, this.ds, 1 / n, this.dw, this.db);
       } else {
         k.scores(n, d, cp, x, d * 4, idx, this.w, this.b, this.s);
-        if (loss === "softmax") k.softmax(n, c, cp, this.s, y, idx, 0, this.ds);
-        else k.hinge(n, c, cp, this.s, y, idx, 0, 1, this.ds);
+        if (loss === "softmax") k.softmax(n, c, cp, this.s, y, idx, 0, 0, this.ds);
+        else k.hinge(n, c, cp, this.s, y, idx, 0, 0, 1, this.ds);
         k.weightGradient(n, d, cp, x, d * 4, idx, this.ds, 1 / n, this.dw);
         k.biasGradient(n, cp, this.ds, 1 / n, this.db);
       }

@@ -89,19 +89,19 @@ class Staged {
   loss(kind: LossKind): number {
     const { k, n, c, cp, s, y, idx, ds } = this;
     switch (kind) {
-      case "hinge": return k.hinge(n, c, cp, s, y, idx, 0, 1, ds);
-      case "squared-hinge": return k.squaredHinge(n, c, cp, s, y, idx, 0, 1, ds);
-      case "softmax": return k.softmax(n, c, cp, s, y, idx, 0, ds);
-      case "logistic": return k.logistic(n, c, cp, s, this.t.logistic!, idx, ds);
-      case "attribute-hinge": return k.attributeHinge(n, c, cp, s, this.t["attribute-hinge"]!, idx, ds);
-      case "l2": return k.l2(n, c, cp, s, this.t.regression!, idx, ds);
-      case "l1": return k.l1(n, c, cp, s, this.t.regression!, idx, ds);
+      case "hinge": return k.hinge(n, c, cp, s, y, idx, 0, 0, 1, ds);
+      case "squared-hinge": return k.squaredHinge(n, c, cp, s, y, idx, 0, 0, 1, ds);
+      case "softmax": return k.softmax(n, c, cp, s, y, idx, 0, 0, ds);
+      case "logistic": return k.logistic(n, c, cp, s, this.t.logistic!, idx, 0, ds);
+      case "attribute-hinge": return k.attributeHinge(n, c, cp, s, this.t["attribute-hinge"]!, idx, 0, ds);
+      case "l2": return k.l2(n, c, cp, s, this.t.regression!, idx, 0, ds);
+      case "l1": return k.l1(n, c, cp, s, this.t.regression!, idx, 0, ds);
     }
   }
 
   step(kind: PeerLoss, fused: boolean): number {
     const { k, n, d, c, cp, x, idx, y, w, b, s, ds, dw, db } = this;
-    if (fused) return k.fusedStep(LOSSES.indexOf(kind), n, d, c, cp, x, d * 4, idx, y, idx, 0, 1, w, b, s, ds, 1 / n, dw, db);
+    if (fused) return k.fusedStep(LOSSES.indexOf(kind), n, d, c, cp, x, d * 4, idx, y, idx, 0, 0, 1, w, b, s, ds, 1 / n, dw, db);
     k.scores(n, d, cp, x, d * 4, idx, w, b, s);
     const sum = this.loss(kind);
     k.weightGradient(n, d, cp, x, d * 4, idx, ds, 1 / n, dw);

@@ -31,6 +31,8 @@ interface Fixture {
   /** Per loss: labels or a target matrix, for every row of X (the kernel reads them through idx). */
   targets: Record<LossKind, Int32Array | Matrix>;
   classWeight: Float32Array;
+  /** One per row of X. */
+  sampleWeight: Float32Array;
   delta: number;
 }
 
@@ -84,6 +86,7 @@ function fixture(reference: Backend, { N, D, C }: Shape): Fixture {
       l2: reals, l1: reals,
     },
     classWeight: Float32Array.from({ length: C }, () => 0.5 + 1.5 * rng.uniform()),
+    sampleWeight: Float32Array.from({ length: M }, () => 0.25 + 2 * rng.uniform()),
     delta: 0.75,
   };
 }
@@ -94,7 +97,9 @@ function referenceStep(reference: Backend, fx: Fixture, kind: LossKind, weighted
   const targets = fx.targets[kind];
   const batchTargets = targets instanceof Int32Array ? Int32Array.from(fx.idx, (r) => targets[r]!) : gatherRows(targets, fx.idx);
   const S = reference.scores(Xb, fx.W, fx.b);
-  const { loss, dS } = reference.loss(kind, S, batchTargets, { delta: fx.delta, classWeight: weighted ? fx.classWeight : undefined });
+  const weights = weighted ? { classWeight: LABEL_LOSSES.includes(kind) ? fx.classWeight : undefined,
+    sampleWeight: Float32Array.from(fx.idx, (r) => fx.sampleWeight[r]!) } : {};
+  const { loss, dS } = reference.loss(kind, S, batchTargets, { delta: fx.delta, ...weights });
   const { dW, db } = reference.gradients(Xb, dS);
   return { loss, S: S.data, dS: dS.data, dW: dW.data, db };
 }
@@ -123,6 +128,7 @@ function stage(sc: Scope, fx: Fixture, kind: LossKind, weighted: boolean, gather
     n, d, c, cp, x, xStride: xStride * 4, idx, tidx,
     targets: t instanceof Int32Array ? sc.i32(t) : sc.matrix(t),
     cw: weighted ? sc.f32(fx.classWeight) : 0,
+    sw: weighted ? sc.f32(fx.sampleWeight) : 0,
     w: sc.matrix(fx.W, cp), b: sc.matrix({ rows: 1, cols: c, data: fx.b }, cp),
     s: garbage(n * cp), ds: garbage(n * cp), dw: garbage(d * cp), db: garbage(cp),
   };
@@ -157,7 +163,7 @@ function fusedStep(kernels: Kernels, fx: Fixture, kind: LossKind, weighted: bool
   return withScope(kernels.heap, (sc) => {
     const p = stage(sc, fx, kind, weighted, gathered);
     const sum = kernels.exports.fusedStep(LOSSES.indexOf(kind), p.n, p.d, p.c, p.cp, p.x, p.xStride, p.idx, p.targets,
-      p.tidx, p.cw, fx.delta, p.w, p.b, p.s, p.ds, 1 / p.n, p.dw, p.db);
+      p.tidx, p.cw, p.sw, fx.delta, p.w, p.b, p.s, p.ds, 1 / p.n, p.dw, p.db);
     return read(sc, p, sum);
   });
 }
@@ -170,9 +176,9 @@ function unfusedStep(kernels: Kernels, fx: Fixture, kind: LossKind, weighted: bo
     k.scores(p.n, p.d, p.cp, p.x, p.xStride, p.idx, p.w, p.b, p.s);
     const label = { hinge: k.hinge, "squared-hinge": k.squaredHinge }[kind as "hinge"];
     const target = { logistic: k.logistic, "attribute-hinge": k.attributeHinge, l2: k.l2, l1: k.l1 }[kind as "l2"];
-    const sum = label ? label(p.n, p.c, p.cp, p.s, p.targets, p.idx, p.cw, fx.delta, p.ds)
-      : kind === "softmax" ? k.softmax(p.n, p.c, p.cp, p.s, p.targets, p.idx, p.cw, p.ds)
-        : target(p.n, p.c, p.cp, p.s, p.targets, p.idx, p.ds);
+    const sum = label ? label(p.n, p.c, p.cp, p.s, p.targets, p.idx, p.cw, p.sw, fx.delta, p.ds)
+      : kind === "softmax" ? k.softmax(p.n, p.c, p.cp, p.s, p.targets, p.idx, p.cw, p.sw, p.ds)
+        : target(p.n, p.c, p.cp, p.s, p.targets, p.idx, p.sw, p.ds);
     k.weightGradient(p.n, p.d, p.cp, p.x, p.xStride, p.idx, p.ds, 1 / p.n, p.dw);
     k.biasGradient(p.n, p.cp, p.ds, 1 / p.n, p.db);
     return read(sc, p, sum);
@@ -186,9 +192,9 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
   return ua.findIndex((bits, i) => bits !== ub[i]);
 }
 
-/** Every loss, and the label losses again with class weights. */
+/** Every loss, and again with sample weights (read through the target list) and, for the label losses, class weights. */
 const CASES: [LossKind, boolean][] = [...LOSSES.map((kind): [LossKind, boolean] => [kind, false]),
-  ...LABEL_LOSSES.map((kind): [LossKind, boolean] => [kind, true])];
+  ...LOSSES.map((kind): [LossKind, boolean] => [kind, true])];
 
 let reference: Backend;
 const fixtures = new Map<string, Fixture>();

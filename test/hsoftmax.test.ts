@@ -155,7 +155,7 @@ describe.each(CASES)("hierarchical softmax $name ($tree tree)", ({ C, D, N, tree
     const V64 = Float64Array.from(V.data), b64 = Float64Array.from(b);
     const meanLoss = (): number => {
       const Vm: Matrix = { rows: C - 1, cols: D, data: V64 as unknown as Float32Array };
-      return hsm.hsmLoss(X, y, null, Vm, b64 as unknown as Float32Array, tree, 1, result.rows, batch).sum / N;
+      return hsm.hsmLoss(X, y, null, null, Vm, b64 as unknown as Float32Array, tree, 1, result.rows, batch).sum / N;
     };
     const dV = numericalGradient(() => meanLoss(), V64, 1e-4);
     const db = numericalGradient(() => meanLoss(), b64, 1e-4);

@@ -75,12 +75,12 @@ describe("debug build", () => {
 
   it.each([
     { name: "softmax with cp ≠ roundUp(c, 4)", message: /softmax: cp must be c rounded up to a multiple of 4/,
-      call: (k: Kernels, p: number) => k.exports.softmax(2, 3, 8, p, p, p, 0, p) },
+      call: (k: Kernels, p: number) => k.exports.softmax(2, 3, 8, p, p, p, 0, 0, p) },
     { name: "hinge with a label ≥ c", message: /marginLoss: label out of range 0\.\.c-1 at assembly\/kernels\/hinge\.ts/,
       call: (k: Kernels, p: number) => {
         k.heap.i32(p, 2).set([1, 7]); // labels
         k.heap.u32(p + 64, 2).set([0, 1]); // row index list
-        return k.exports.hinge(2, 3, 4, p + 128, p, p + 64, 0, 1, p + 256);
+        return k.exports.hinge(2, 3, 4, p + 128, p, p + 64, 0, 0, 1, p + 256);
       } },
     { name: "maxNorm with limit 0", message: /maxNorm: need d >= 1, c >= 1 and limit > 0/,
       call: (k: Kernels, p: number) => k.exports.maxNorm(2, 3, 4, p, 0) },
@@ -122,7 +122,7 @@ describe("debug build", () => {
     const p = new WasmMemory(memory, exports.heapBase()).alloc(4096);
     const theirs = (() => {
       try {
-        exports.softmax(2, 3, 8, p, p, p, 0, p);
+        exports.softmax(2, 3, 8, p, p, p, 0, 0, p);
       } catch (e) {
         return e;
       }
@@ -130,7 +130,7 @@ describe("debug build", () => {
     const ours = await loadDebugKernels();
     let mine: unknown;
     try {
-      ours.exports.softmax(2, 3, 8, scratch(ours), 0, 0, 0, 0);
+      ours.exports.softmax(2, 3, 8, scratch(ours), 0, 0, 0, 0, 0);
     } catch (e) {
       mine = e;
     }

@@ -77,7 +77,7 @@ class Resident {
 
   batch(start: number, n: number): Batch {
     const rows = this.order + start * 4;
-    return { n, x: this.x, xStride: this.layout.d * 4, rows, targets: this.targets, targetRows: rows };
+    return { n, x: this.x, xStride: this.layout.d * 4, rows, targets: this.targets, weights: 0, targetRows: rows };
   }
 
   /** Rows 0..d−1 (W) or row d (b) of a block, unpadded. */
@@ -284,13 +284,14 @@ describe("training engine on a threaded backend", () => {
     hyper: DEFAULT_FIXED_HYPER,
   });
 
-  function train(backend: Backend, loss: LossKind, rule: UpdateRule, inputDropout: number) {
+  function train(backend: Backend, loss: LossKind, rule: UpdateRule, inputDropout: number, weighted = false) {
     const rng = new Rng(5), data = new Rng(3);
     const X = gaussian(data, N, D, 0.1), targets = targetsFor(data, loss, N, C);
+    const weights = weighted ? Float32Array.from({ length: N }, (_, i) => 0.5 + (i % 4)) : null;
     const heap = kernelsOf(backend).heap, blocksBefore = heap.liveBlocks;
     const engine = createEngine(backend, spec(loss, rule, inputDropout));
     try {
-      engine.load("train", X, targets);
+      engine.load("train", X, targets, weights);
       engine.setParams(gaussian(data, D, C, 0.01), new Float32Array(C));
       const losses: number[] = [];
       const scores = new Float32Array(N * C);
@@ -313,10 +314,11 @@ describe("training engine on a threaded backend", () => {
     }
   }
 
-  for (const [loss, rule, dropout] of [["softmax", "adam", 0], ["hinge", "sgd", 0], ["logistic", "nesterov", 0.2]] as const) {
-    it(`${loss} + ${rule}${dropout ? " + input dropout" : ""}: the one-thread engine's results, the same bits every run`, () => {
-      const a = train(threaded, loss, rule, dropout), again = train(threaded, loss, rule, dropout);
-      const r = train(single, loss, rule, dropout);
+  for (const [loss, rule, dropout, weighted] of [["softmax", "adam", 0, false], ["hinge", "sgd", 0, false],
+    ["logistic", "nesterov", 0.2, false], ["softmax", "sgd", 0, true], ["l2", "momentum", 0.2, true]] as const) {
+    it(`${loss} + ${rule}${dropout ? " + input dropout" : ""}${weighted ? " + sample weights" : ""}: the one-thread engine's results, the same bits every run`, () => {
+      const a = train(threaded, loss, rule, dropout, weighted), again = train(threaded, loss, rule, dropout, weighted);
+      const r = train(single, loss, rule, dropout, weighted);
       expect(a.engine).toBe("ThreadedEngine");
       expect(r.engine).toBe("WasmEngine");
       a.losses.forEach((l, i) => expect(lossError(l, r.losses[i]!)).toBeLessThanOrEqual(LOSS_TOL));
