@@ -36,7 +36,17 @@ const program = new Command("simdlinear")
   .description("Linear classifiers on WebAssembly SIMD (cs231n lectures 2-3)")
   .version(version);
 
-program.command("train")
+/** --data and what goes with it (train, search). */
+function dataOptions(command: Command, data: string, testFraction: string): Command {
+  return command.option("--data <file>", data)
+    .option("--labels <y.npy>", "with --data X.npy: the labels, a 1-D integer array")
+    .option("--x-key <name>", "with --data file.npz: the features' array", "X")
+    .option("--y-key <name>", "with --data file.npz: the labels' array", "y")
+    .option("--label <column>", "the CSV's label column: 0-based index or header name", "0")
+    .option("--test-fraction <f>", testFraction, number, 0.2);
+}
+
+dataOptions(program.command("train")
   .description("train a classifier on the built-in MNIST (10,000 digits, split 8,000/2,000) or on a CSV, and report test accuracy")
   .addOption(new Option("--loss <kind>", "loss").choices(CLASSIFICATION_LOSSES).default("softmax"))
   .addOption(new Option("--optimizer <rule>", "update rule").choices(TRAIN_RULES).default("adam"))
@@ -50,12 +60,6 @@ program.command("train")
   .option("--batch-size <n>", "mini-batch size", integer)
   .addOption(new Option("--backend <name>", "wasm (SIMD kernels) or reference (float64 oracle)").choices(["wasm", "reference"]).default("wasm"))
   .option("--seed <n>", "seed of the initialisation, the shuffles and the CSV split", integer, 0)
-  .option("--data <file>", "train on a CSV of numbers (a header line is optional), an .npz or an .npy instead of MNIST")
-  .option("--labels <y.npy>", "with --data X.npy: the labels, a 1-D integer array")
-  .option("--x-key <name>", "with --data file.npz: the features' array", "X")
-  .option("--y-key <name>", "with --data file.npz: the labels' array", "y")
-  .option("--label <column>", "the CSV's label column: 0-based index or header name", "0")
-  .option("--test-fraction <f>", "share of the CSV's rows held out for testing (stratified)", number, 0.2)
   .addOption(new Option("--scale <how>", "preprocessing fitted on the training rows (default: none for MNIST's raw pixels, already in [0, 1]; standardize otherwise)").choices(["standardize", "minmax", "none"]))
   .option("--features <list>", "train on feature transforms of each row seen as an image: raw, hog, color (comma-separated)")
   .option("--image <HxW[xC]>", "image layout of a CSV row for --features and --templates (MNIST: 28x28)")
@@ -63,11 +67,12 @@ program.command("train")
   .option("--save <model.json>", "save the model with its preprocessing, for `predict`")
   .option("--templates <dir>", "write each class's weights as an image, <dir>/class-<j>.png (raw pixel input only)")
   .option("--json", "print one JSON line instead of the progress bar and report", false)
-  .action(run(train));
+  .action(run(train)), "train on a CSV of numbers (a header line is optional), an .npz or an .npy instead of MNIST",
+"share of the CSV's rows held out for testing (stratified)");
 
 const numbers = (value: string): number[] => value.split(",").map((part) => number(part));
 
-program.command("search")
+dataOptions(program.command("search")
   .description("try every learning rate × L2 strength (cs231n's tuning loop), in parallel workers, and keep the best by validation accuracy")
   .option("--lr <list>", "learning rates, comma-separated", numbers, [1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
   .option("--l2 <list>", "L2 strengths λ, comma-separated", numbers, [0, 1e-5, 1e-4, 1e-3, 1e-2])
@@ -77,14 +82,8 @@ program.command("search")
   .option("--folds <k>", "k-fold stratified cross-validation instead of a 10% validation split", integer)
   .option("--workers <n>", "trials at once (default: the cores)", integer)
   .option("--seed <n>", "seed of the models, the splits and the folds", integer, 0)
-  .option("--data <file>", "search on a CSV, an .npz or an .npy instead of MNIST")
-  .option("--labels <y.npy>", "with --data X.npy: the labels, a 1-D integer array")
-  .option("--x-key <name>", "with --data file.npz: the features' array", "X")
-  .option("--y-key <name>", "with --data file.npz: the labels' array", "y")
-  .option("--label <column>", "the CSV's label column: 0-based index or header name", "0")
-  .option("--test-fraction <f>", "share of the CSV's rows held out for the final test", number, 0.2)
   .option("--json", "print one JSON line at the end instead of a line per trial", false)
-  .action(run(search));
+  .action(run(search)), "search on a CSV, an .npz or an .npy instead of MNIST", "share of the CSV's rows held out for the final test");
 
 program.command("predict")
   .description("print the label a saved model gives each row of a CSV, one per line")

@@ -1,9 +1,9 @@
 /** `simdlinear search`: cs231n's tuning loop, a grid of learning rates × L2 strengths kept by validation accuracy. */
 import { LinearClassifier, standardize, trainTestSplit, type ClassificationLoss, type TrainRule } from "../index.js";
 import { search as runSearch, type Trial } from "../tune/index.js";
-import { fileData, mnistData } from "./train.js";
+import { fileData, mnistData, type DataCliOptions } from "./train.js";
 
-export interface SearchCliOptions {
+export interface SearchCliOptions extends DataCliOptions {
   lr: number[];
   l2: number[];
   epochs: number;
@@ -11,13 +11,6 @@ export interface SearchCliOptions {
   optimizer: TrainRule;
   folds?: number;
   workers?: number;
-  seed: number;
-  data?: string;
-  label: string;
-  labels?: string;
-  xKey: string;
-  yKey: string;
-  testFraction: number;
   json: boolean;
 }
 

@@ -15,7 +15,7 @@ import { extractFeatures, parseFeatureKinds, parseImageShape, type FeatureSpec }
 
 export type Scaling = "standardize" | "minmax" | "none";
 
-export interface TrainOptions {
+export interface TrainOptions extends DataCliOptions {
   loss: ClassificationLoss;
   optimizer: TrainRule;
   lr?: number;
@@ -28,13 +28,6 @@ export interface TrainOptions {
   dropout?: number;
   tree?: TreeShape;
   backend: "wasm" | "reference";
-  seed: number;
-  data?: string;
-  label: string;
-  labels?: string;
-  xKey: string;
-  yKey: string;
-  testFraction: number;
   scale?: Scaling;
   save?: string;
   json: boolean;
@@ -144,7 +137,15 @@ export async function mnistData(): Promise<Data> {
 }
 
 /** The data of `--data`: a CSV, or numpy files (no label column then: the labels are an array of their own). */
-export function fileData(file: string, opts: NumpyOptions & { label: string; testFraction: number; seed: number }): Data {
+/** The options of `--data` shared by train and search. */
+export interface DataCliOptions extends NumpyOptions {
+  data?: string;
+  label: string;
+  testFraction: number;
+  seed: number;
+}
+
+export function fileData(file: string, opts: DataCliOptions): Data {
   if (!isNumpy(file)) return csvData(file, opts.label, opts.testFraction, opts.seed);
   const { X, y } = readNumpy(file, opts);
   const { train, test } = trainTestSplit(X, y, { testFraction: opts.testFraction, seed: opts.seed, stratify: true });
