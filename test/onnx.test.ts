@@ -48,6 +48,15 @@ describe("toOnnx in onnxruntime-node", () => {
     }
   }
 
+  it("model.toOnnx(options) writes the bytes toOnnx(model, options) writes (simdlinear/onnx registers the writer)", async () => {
+    const pre = standardize().fit(X), model = new LinearClassifier({ backend: "reference", epochs: 2 });
+    await model.fit(pre.transform(X), y);
+    const bytes = model.toOnnx({ preprocessing: pre });
+    expect(bytes).toEqual(toOnnx(model, { preprocessing: pre }));
+    expect(Array.from((await run(bytes, X)).label!.data as BigInt64Array, Number)).toEqual(Array.from(model.predict(pre.transform(X))));
+    expect(() => new LinearClassifier().toOnnx()).toThrow(/not fitted yet/);
+  });
+
   it("integer classes come out as int64 labels; 0..C−1 by default", async () => {
     const m = LinearClassifier.fromWeights({ coef: matrix(D, 3, Float32Array.from({ length: D * 3 }, (_, i) => Math.sin(i))), intercept: [0, 0.1, -0.1], loss: "softmax", layout: "cs231n", classes: [-5, 7, 40] });
     const out = await run(toOnnx(m), X);

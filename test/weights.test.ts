@@ -14,6 +14,13 @@ const W = randomMatrix(D, C, 2); // cs231n layout
 const b = [0.5, -0.25, 0.125];
 const transpose = (m: Matrix): number[][] => Array.from({ length: m.cols }, (_, c) => Array.from({ length: m.rows }, (_, r) => m.data[r * m.cols + c]!));
 
+describe("model.toOnnx without simdlinear/onnx", () => {
+  it("says which entry to import (this file never imports it: the core import has no ONNX writer)", () => {
+    const model = LinearClassifier.fromWeights({ coef: matrix(2, 2), intercept: [0, 0], loss: "softmax", layout: "cs231n" });
+    expect(() => model.toOnnx()).toThrow(/import "simdlinear\/onnx"/);
+  });
+});
+
 describe("LinearClassifier.fromWeights", () => {
   it("cs231n layout (D×C) and sklearn layout (C×D) of the same weights give the same model; coef()/intercept() return sklearn's", () => {
     const a = LinearClassifier.fromWeights({ coef: W, intercept: b, loss: "softmax", layout: "cs231n" });

@@ -53,6 +53,9 @@ export type ClassificationLoss = "hinge" | "squared-hinge" | "softmax" | "logist
 export const CLASSIFICATION_LOSSES: readonly ClassificationLoss[] = ["hinge", "squared-hinge", "softmax", "logistic",
   "attribute-hinge", "hierarchical-softmax"];
 
+/** The loss of a classifier whose options name none (also in its model file, which keeps the options given). */
+export const DEFAULT_CLASSIFICATION_LOSS = "softmax";
+
 /** The losses that take one label per row (and classWeight); the others also take 0/1 multi-label targets. */
 const LABEL_ONLY: readonly ClassificationLoss[] = ["hinge", "squared-hinge", "softmax", "hierarchical-softmax"];
 
@@ -108,7 +111,7 @@ export class LinearClassifier<Y extends Predicted = Int32Array> extends LinearMo
   private hsmTree: HsmTree | null = null;
 
   constructor(given: LinearClassifierOptions = {}) {
-    super(given, CLASSIFICATION_LOSSES, "softmax", ["classWeight", "tree"]);
+    super(given, CLASSIFICATION_LOSSES, DEFAULT_CLASSIFICATION_LOSS, ["classWeight", "tree"]);
     const options = object("options", given) as LinearClassifierOptions; // own keys, as the base class read them
     const loss = this.options.loss;
     if (loss === "hierarchical-softmax") refuseForHsm(this.options);

@@ -16,6 +16,7 @@ import { createEngine } from "../train/create-engine.js";
 import { initialWeights } from "../train/initializers.js";
 import { learningRateAt, momentumAt } from "../train/schedule.js";
 import { weightedRows, selectTargets } from "./sample-weight.js";
+import { writeOnnx, type OnnxOptions } from "./onnx-writer.js";
 import { batchFor, object, knownKeys, MODEL_KEYS, resolveOptions, type LinearModelOptions, type Resolved } from "./options.js";
 import * as v from "../validate.js";
 import { csrFromDense, csrToDense, isCsr, rowsArg, type Rows, type RowsInput } from "../sparse/csr.js";
@@ -379,6 +380,15 @@ export abstract class LinearModel<L extends ModelLoss, M extends string, Y> {
     const S = this.decisionFunction(rows);
     meter.visit(S.data, S.cols, 0, S.rows);
     return meter.result();
+  }
+
+  /**
+   * The model as ONNX bytes (opset 13, dynamic batch), as `toOnnx(model, options)` of `simdlinear/onnx` writes
+   * them; that entry must have been imported once (it brings the writer and its dependency, onnx-proto).
+   */
+  toOnnx(options: OnnxOptions = {}): Uint8Array {
+    this.fitted();
+    return writeOnnx(this, options);
   }
 
   toJSON(): LinearModelJSON {

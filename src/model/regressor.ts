@@ -1,3 +1,6 @@
+/** The loss of a regressor whose options name none. */
+export const DEFAULT_REGRESSION_LOSS = "l2";
+
 /**
  * LinearRegressor: S = X·W + b trained on the l2 (squared error) or l1 (absolute error) regression loss.
  * Targets: a Float32Array (one output; predict returns a Float32Array) or an N×K Matrix (K outputs).
@@ -28,7 +31,7 @@ export class LinearRegressor<Y extends Float32Array | Matrix = Float32Array> ext
   protected readonly metric = "R2";
 
   constructor(options: LinearRegressorOptions = {}) {
-    super(options, REGRESSION_LOSSES, "l2", []);
+    super(options, REGRESSION_LOSSES, DEFAULT_REGRESSION_LOSS, []);
   }
 
   /** Number of outputs, or null before fitting. */

@@ -5,16 +5,16 @@
 import onnxProto from "onnx-proto";
 import type { LinearModelJSON } from "../model/linear-model.js";
 import type { PreprocessorJSON } from "../data/preprocess.js";
+import { registerOnnxWriter, type OnnxOptions } from "../model/onnx-writer.js";
+import { DEFAULT_CLASSIFICATION_LOSS } from "../model/classifier.js";
+import { DEFAULT_REGRESSION_LOSS } from "../model/regressor.js";
 
 const { onnx } = onnxProto;
 export const ONNX_OPSET = 13;
 const IR_VERSION = 7;
 const { FLOAT, INT64, STRING, DOUBLE } = onnx.TensorProto.DataType;
 
-export interface ToOnnxOptions {
-  /** A fitted standardize() or minMax() (or its toJSON()) applied to the input first, as in training. */
-  preprocessing?: { toJSON(): PreprocessorJSON } | PreprocessorJSON | null;
-}
+export type ToOnnxOptions = OnnxOptions;
 
 type Tensor = InstanceType<typeof onnx.TensorProto>;
 const floats = (name: string, dims: number[], values: ArrayLike<number>): Tensor =>
@@ -60,7 +60,8 @@ function classTensor(classes: (number | string)[]): { tensor: Tensor; type: numb
  */
 export function toOnnx(model: { toJSON(): LinearModelJSON } | LinearModelJSON, options: ToOnnxOptions = {}): Uint8Array {
   const json = "toJSON" in model && typeof model.toJSON === "function" ? model.toJSON() : model as LinearModelJSON;
-  const loss = json.options.loss as string;
+  // A model file keeps the options given: no loss there means the model's default.
+  const loss = (json.options.loss ?? (json.model === "LinearClassifier" ? DEFAULT_CLASSIFICATION_LOSS : DEFAULT_REGRESSION_LOSS)) as string;
   const { features: D, outputs: C } = json;
   const initializer: Tensor[] = [floats("W", [D, C], json.W), floats("b", [C], json.b)];
   const pre = options.preprocessing;
@@ -96,3 +97,5 @@ export function toOnnx(model: { toJSON(): LinearModelJSON } | LinearModelJSON, o
   });
   return onnx.ModelProto.encode(proto).finish();
 }
+
+registerOnnxWriter(toOnnx);
