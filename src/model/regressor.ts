@@ -1,6 +1,3 @@
-/** The loss of a regressor whose options name none. */
-export const DEFAULT_REGRESSION_LOSS = "l2";
-
 /**
  * LinearRegressor: S = X·W + b trained on the l2 (squared error) or l1 (absolute error) regression loss.
  * Targets: a Float32Array (one output; predict returns a Float32Array) or an N×K Matrix (K outputs).
@@ -18,6 +15,9 @@ import {
 } from "./linear-model.js";
 import * as v from "../validate.js";
 import { weightsJSON, type WeightsInput } from "./weights.js";
+
+/** The loss of a regressor whose options name none. */
+export const DEFAULT_REGRESSION_LOSS = "l2";
 
 export type RegressionLoss = "l2" | "l1";
 export const REGRESSION_LOSSES: readonly RegressionLoss[] = ["l2", "l1"];
