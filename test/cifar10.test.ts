@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCifar10 } from "../src/stream/index.js";
+import { LinearClassifier } from "../src/index.js";
 
 const PER_BATCH = 3;
 /** Pixel value of channel c at (h, w) of global row r: distinct enough to catch a CHW/HWC mix-up. */
@@ -54,6 +55,36 @@ describe("loadCifar10", () => {
     check(d.validation.X.data, d.validation.y, [11, 12]);
     check(d.test.X.data, d.test.y, [1000, 1001, 1002]);
     expect(d.mean[(5 * 32 + 17) * 3 + 2]).toBeCloseTo(mean(2, 5, 17), 4);
+  });
+
+  it("stream: true gives the loaded rows bit for bit, in chunks of chunkRows within each file, on every call", async () => {
+    const opts = { train: 11, validation: 2, test: 3 };
+    const whole = await loadCifar10(dir, opts), streamed = await loadCifar10(dir, { ...opts, stream: true, chunkRows: 2 });
+    expect(streamed.trainRows).toBe(11);
+    for (let pass = 0; pass < 2; pass++) {
+      const X: number[] = [], y: number[] = [], sizes: number[] = [];
+      for await (const chunk of streamed.train()) {
+        sizes.push(chunk.X.rows);
+        X.push(...chunk.X.data);
+        y.push(...chunk.y);
+      }
+      expect(sizes).toEqual([2, 1, 2, 1, 2, 1, 2]); // 3 rows per file, the last file holds 2 of the 11
+      expect(Float32Array.from(X)).toEqual(whole.train.X.data);
+      expect(Int32Array.from(y)).toEqual(whole.train.y);
+    }
+    expect(streamed.mean).toEqual(whole.mean);
+    expect(streamed.validation).toEqual(whole.validation);
+    expect(streamed.test).toEqual(whole.test);
+  });
+
+  it("stream: true feeds fitStream, which trains on every row", async () => {
+    const streamed = await loadCifar10(dir, { train: 11, validation: 2, test: 3, stream: true, chunkRows: 4 });
+    const model = new LinearClassifier({ backend: "reference", batchSize: 2, optimizer: { rule: "sgd", learningRate: 1e-4 } });
+    const history = await model.fitStream(streamed.train, { epochs: 2, classes: 10 });
+    expect(history.epochs.map((e) => e.steps)).toEqual([7, 7]); // chunks of 3, 3, 3, 2 rows (one per file), batches of 2
+    expect(model.predict(streamed.validation.X)).toHaveLength(2);
+    await expect(loadCifar10(dir, { stream: "yes" as never })).rejects.toThrow(/stream must be a boolean/);
+    await expect(loadCifar10(dir, { stream: true, chunkRows: 0 })).rejects.toThrow(/chunkRows/);
   });
 
   it("defaults (49,000 / 1,000 / 1,000) on files too small throw RangeError naming the rows held", async () => {

@@ -7,4 +7,4 @@ export {
   readBinaryChunks, readBinaryHeader, BinaryWriter, BINARY_MAGIC, BINARY_VERSION, HEADER_BYTES,
   type BinaryChunk, type BinaryHeader, type ReadBinaryOptions, type TargetType,
 } from "./binary.js";
-export { loadCifar10, CIFAR10_DIM, type Cifar10, type Cifar10Options, type Cifar10Split } from "./cifar10.js";
+export { loadCifar10, CIFAR10_DIM, type Cifar10, type Cifar10Options, type Cifar10Split, type Cifar10Streamed } from "./cifar10.js";
