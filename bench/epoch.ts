@@ -306,7 +306,7 @@ export class ReferenceTrainer implements Trainer {
     for (const rows of batchesOf(this.data)) {
       const Xb = gather(X, rows);
       const S = this.ops.scores(Xb, this.W, this.b);
-      const { dS } = this.ops.labelLoss(this.config.loss, S, Int32Array.from(rows, (r) => y[r]!), 1, null);
+      const { dS } = this.ops.labelLoss(this.config.loss, S, Int32Array.from(rows, (r) => y[r]!), 1, null, null);
       const dW = this.ops.weightGradient(Xb, dS, 1 / rows.length), db = this.ops.biasGradient(dS, 1 / rows.length);
       this.hyper.t++;
       this.ops.update(this.config.rule, this.W.data, dW.data, this.state.W, this.hyper);

@@ -26,13 +26,13 @@ function rate(count: number, run: () => unknown): number {
 
 const cases: { name: string; images: ImageBatch; referenceCount: number; run: (b: Backend, im: ImageBatch) => unknown }[] = [
   { name: "hog 28×28 grey, cell 4, l2-hys", images: batch(4000, 28, 28, 1, false), referenceCount: 200,
-    run: (b, im) => features.hog(b, im, { cellSize: 4 }) },
+    run: (b, im) => features.hog(im, { backend: b, cellSize: 4 }) },
   { name: "hog 32×32 RGB bytes, cell 8, l2-hys", images: batch(4000, 32, 32, 3, true), referenceCount: 200,
-    run: (b, im) => features.hog(b, im, { cellSize: 8 }) },
+    run: (b, im) => features.hog(im, { backend: b, cellSize: 8 }) },
   { name: "hog 64×128 grey (Dalal–Triggs window)", images: batch(500, 128, 64, 1, false), referenceCount: 20,
-    run: (b, im) => features.hog(b, im) },
+    run: (b, im) => features.hog(im, { backend: b }) },
   { name: "colour histogram 32×32 RGB bytes", images: batch(4000, 32, 32, 3, true), referenceCount: 400,
-    run: (b, im) => features.colorHistogram(b, im, { bins: 12 }) },
+    run: (b, im) => features.colorHistogram(im, { backend: b, bins: 12 }) },
 ];
 
 const backends: [string, Backend][] = [["reference", await init({ backend: "reference" })]];
@@ -51,7 +51,7 @@ for (const c of cases) {
 const bowImages = batch(1000, 32, 32, 3, true);
 rows["bag of words encode 32×32 RGB, k 64"] = {};
 for (const [label, b] of backends) {
-  const bow = features.bagOfWords(b, { patchSize: 6, codebookSize: 64, samples: 5000, seed: 1 }).fit(bowImages);
+  const bow = features.bagOfWords({ backend: b, patchSize: 6, codebookSize: 64, samples: 5000, seed: 1 }).fit(bowImages);
   const im = label === "reference" ? { ...bowImages, count: 50, data: bowImages.data.subarray(0, 50 * 32 * 32 * 3) } : bowImages;
   rows["bag of words encode 32×32 RGB, k 64"]![label] = Math.round(rate(im.count, () => bow.transform(im))).toLocaleString("en-US");
 }

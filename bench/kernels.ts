@@ -172,7 +172,7 @@ function referenceImpls(p: Problem): Map<string, Impl> {
   const S = ops.scores(p.X, p.W, p.b);
   const lossOf = (kind: LossKind) => {
     const t = targetsOf(p, kind);
-    return t instanceof Int32Array ? ops.labelLoss(kind as "hinge", S, t, 1, null) : ops.targetLoss(kind as "l2", S, t);
+    return t instanceof Int32Array ? ops.labelLoss(kind as "hinge", S, t, 1, null, null) : ops.targetLoss(kind as "l2", S, t, null);
   };
   const stateless = (f: () => { arrays: ArrayLike<number>[]; loss?: number }): Impl => ({ run: f, outputs: f });
   impls.set("scores", stateless(() => ({ arrays: [ops.scores(p.X, p.W, p.b).data] })));
@@ -185,7 +185,7 @@ function referenceImpls(p: Problem): Map<string, Impl> {
   }
   for (const kind of STEP_LOSSES) {
     impls.set(`step ${kind}`, stateless(() => {
-      const { sum, dS } = ops.labelLoss(kind, ops.scores(p.X, p.W, p.b), p.y, 1, null);
+      const { sum, dS } = ops.labelLoss(kind, ops.scores(p.X, p.W, p.b), p.y, 1, null, null);
       return { loss: sum, arrays: [ops.weightGradient(p.X, dS, 1 / N).data, ops.biasGradient(dS, 1 / N)] };
     }));
   }

@@ -89,7 +89,7 @@ console.log("batch  1 thread µs (min)  2 threads µs (min)");
   const step = new ThreadedStep(two.pool!, layout);
   const hyper = resolveUpdate("sgd", { learningRate: 1e-3, momentum: 0 }, {});
   for (const n of [8, 16, 32, 64, 128, 200]) {
-    const batch = { n, x, xStride: D * 4, rows: order, targets: labels, targetRows: order };
+    const batch = { n, x, xStride: D * 4, rows: order, targets: labels, weights: 0, targetRows: order };
     const perStep = (threads: number): number[] => {
       const reps = Math.max(20, Math.round(4000 / n)), samples: number[] = [];
       for (let r = 0; r < 5; r++) {

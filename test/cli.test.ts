@@ -336,7 +336,7 @@ describe("--features", () => {
     expect(report.features).toBe(36); // one 2×2-cell block of 9 orientation bins
 
     const backend = await init({ backend: "wasm", simd: report.simd as SimdLevel });
-    const hog = (M: Matrix): Matrix => features.hog(backend, features.asImages(M, 8, 8), { cellSize: 4 });
+    const hog = (M: Matrix): Matrix => features.hog(features.asImages(M, 8, 8), { backend, cellSize: 4 });
     const { train } = trainTestSplit(X, y, { testFraction: 0.2, seed: 1, stratify: true });
     const scaler = standardize().fit(hog(train.X));
     const clf = new LinearClassifier({ optimizer: { rule: "adam", learningRate: 0.05 }, epochs: 20, seed: 1, backend });

@@ -101,7 +101,7 @@ describe("bag of words on synthetic textures", () => {
   for (const name of ["wasm", "reference"] as const) {
     it(`${name}: a linear classifier on BoW features beats one on raw pixels`, async () => {
       const b = name === "wasm" ? wasm.get("simd")! : backends.reference;
-      const bowPipeline = features.pipeline(features.bagOfWords(b, { patchSize: 6, codebookSize: 32, stride: 2, samples: 4000, seed: 1 }), standardize());
+      const bowPipeline = features.pipeline(features.bagOfWords({ backend: b, patchSize: 6, codebookSize: 32, stride: 2, samples: 4000, seed: 1 }), standardize());
       const rawPipeline = features.pipeline((im: ImageBatch) => pixels(im), standardize());
       const result: Record<string, number> = {};
       for (const [label, pipe] of [["bow", bowPipeline], ["raw", rawPipeline]] as const) {
@@ -119,12 +119,12 @@ describe("bag of words on synthetic textures", () => {
   it("fit is seeded, rows are shares of patches, and transform replays the training codebook", () => {
     const b = wasm.get("relaxed")!, before = liveBlocks(b);
     const opts = { patchSize: 5, codebookSize: 16, samples: 1000, seed: 7 };
-    const bow = features.bagOfWords(b, opts).fit(train.images);
+    const bow = features.bagOfWords({ ...opts, backend: b }).fit(train.images);
     expect(liveBlocks(b)).toBe(before);
     expect(bow.codebook.rows).toBe(16);
     expect(bow.codebook.cols).toBe(25);
-    expect(features.bagOfWords(b, opts).fit(train.images).codebook.data).toEqual(bow.codebook.data);
-    expect(features.bagOfWords(b, { ...opts, seed: 8 }).fit(train.images).codebook.data).not.toEqual(bow.codebook.data);
+    expect(features.bagOfWords({ ...opts, backend: b }).fit(train.images).codebook.data).toEqual(bow.codebook.data);
+    expect(features.bagOfWords({ backend: b, ...opts, seed: 8 }).fit(train.images).codebook.data).not.toEqual(bow.codebook.data);
     const H = bow.transform(test.images);
     expect(H.rows).toBe(test.images.count);
     expect(H.cols).toBe(16);
@@ -143,7 +143,7 @@ describe("bag of words on synthetic textures", () => {
     const bytes = Uint8Array.from(train.images.data, (e) => Math.max(0, Math.min(255, Math.round(e * 255))));
     const asBytes: ImageBatch = { ...train.images, data: bytes };
     const asFloats: ImageBatch = { ...train.images, data: Float32Array.from(bytes, (e) => e / 255) };
-    const bow = features.bagOfWords(b, { patchSize: 6, codebookSize: 16, samples: 1000 }).fit(asFloats);
+    const bow = features.bagOfWords({ backend: b, patchSize: 6, codebookSize: 16, samples: 1000 }).fit(asFloats);
     const a = bow.transform(asBytes).data, f = bow.transform(asFloats).data;
     // The same patches up to one rounding: at most a near-tie or two may pick another codeword.
     let moved = 0;
@@ -166,9 +166,9 @@ describe("concat and pipelines", () => {
 
   it("fits every step on training data only and replays them on test data", () => {
     const b = wasm.get("simd")!;
-    const hog = (im: ImageBatch) => features.hog(b, im, { cellSize: 4 });
-    const colour = (im: ImageBatch) => features.colorHistogram(b, im, { bins: 6 });
-    const bow = features.bagOfWords(b, { patchSize: 4, codebookSize: 8, samples: 500, seed: 3 });
+    const hog = (im: ImageBatch) => features.hog(im, { backend: b, cellSize: 4 });
+    const colour = (im: ImageBatch) => features.colorHistogram(im, { backend: b, bins: 6 });
+    const bow = features.bagOfWords({ backend: b, patchSize: 4, codebookSize: 8, samples: 500, seed: 3 });
     const pipe = features.pipeline(features.union(hog, colour, bow), standardize());
     const Xtrain = pipe.fitTransform(trainImages), Xtest = pipe.transform(testImages);
     // By hand: the same blocks, a standardizer fitted on the training blocks, applied to the test blocks.
@@ -189,13 +189,13 @@ describe("bag of words: bad input", () => {
   const im: ImageBatch = { data: new Float32Array(2 * 8 * 8), count: 2, height: 8, width: 8, channels: 1 };
   it("options, fit order, channels and sizes are checked", () => {
     const b = wasm.get("simd")!;
-    expect(() => features.bagOfWords(b, { patchSize: 0 })).toThrow(/patchSize must be an integer ≥ 1/);
-    expect(() => features.bagOfWords(b, { codebookSize: 64, samples: 10 })).toThrow(/samples \(10\) must be at least codebookSize \(64\)/);
-    expect(() => features.bagOfWords(b, { seed: -1 })).toThrow(/seed/);
+    expect(() => features.bagOfWords({ backend: b, patchSize: 0 })).toThrow(/patchSize must be an integer ≥ 1/);
+    expect(() => features.bagOfWords({ backend: b, codebookSize: 64, samples: 10 })).toThrow(/samples \(10\) must be at least codebookSize \(64\)/);
+    expect(() => features.bagOfWords({ backend: b, seed: -1 })).toThrow(/seed/);
     expect(() => features.bagOfWords(null as never)).toThrow(TypeError);
-    expect(() => features.bagOfWords(b).transform(im)).toThrow(/call fit\(\)/);
-    expect(() => features.bagOfWords(b, { patchSize: 9 }).fit(im)).toThrow(/images\.height is 8, smaller than patchSize 9/);
-    const bow = features.bagOfWords(b, { patchSize: 3, codebookSize: 4, samples: 50 }).fit(im);
+    expect(() => features.bagOfWords({ backend: b }).transform(im)).toThrow(/call fit\(\)/);
+    expect(() => features.bagOfWords({ backend: b, patchSize: 9 }).fit(im)).toThrow(/images\.height is 8, smaller than patchSize 9/);
+    const bow = features.bagOfWords({ backend: b, patchSize: 3, codebookSize: 4, samples: 50 }).fit(im);
     expect(() => bow.transform({ ...im, data: new Float32Array(2 * 8 * 8 * 3), channels: 3 })).toThrow(/images\.channels must be 1/);
   });
 });

@@ -10,7 +10,7 @@ describe("MNIST: HoG features against raw pixels", () => {
     const accuracy: Record<string, number> = {};
     const inputs: [string, (X: Matrix) => Matrix][] = [
       ["raw", (X) => X],
-      ["hog", (X) => features.hog(backend, digits(X), { cellSize: 4 })],
+      ["hog", (X) => features.hog(digits(X), { backend, cellSize: 4 })],
     ];
     for (const [name, transform] of inputs) {
       const pipe = features.pipeline(transform, standardize());

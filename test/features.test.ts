@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { features, init, matrix, type Backend } from "../src/index.js";
 import { Rng } from "../src/data/rng.js";
 import { WasmOps } from "../src/backend/wasm-ops.js";
+import { sharedKernelsSync, supportedSimd } from "../src/wasm/loader.js";
 import type { ImageBatch } from "../src/features/index.js";
 import { WorstErrors } from "./helpers.js";
 import { everyBackend } from "./backends.js";
@@ -69,14 +70,14 @@ describe("hog: hand-computed cases", () => {
   it("a vertical edge puts all its mass in the bin of 0° (horizontal gradient)", () => {
     // Columns 7 and 8 see gx = 1 (one column in each cell column), gy = 0: 8 rows × magnitude 1 per cell.
     for (const [name, b] of all()) {
-      const edge = features.hog(b, images(1, 16, 16, 1, (_, __, x) => (x >= 8 ? 1 : 0)), none);
+      const edge = features.hog(images(1, 16, 16, 1, (_, __, x) => (x >= 8 ? 1 : 0)), { ...none, backend: b });
       expect(Array.from(edge.data), name).toEqual(cells({ 0: 8 }));
     }
   });
 
   it("a horizontal edge votes at 90° (bin 4 of 9), in bytes read as value/255", () => {
     for (const [name, b] of all()) {
-      const edge = features.hog(b, images(1, 16, 16, 1, (_, y) => (y >= 8 ? 255 : 0), true), none);
+      const edge = features.hog(images(1, 16, 16, 1, (_, y) => (y >= 8 ? 255 : 0), true), { ...none, backend: b });
       expect(Array.from(edge.data), name).toEqual(cells({ 4: 8 }));
     }
   });
@@ -87,7 +88,7 @@ describe("hog: hand-computed cases", () => {
 
   it("a diagonal ramp: 45° inside, 0° and 90° on the borders, where the centered difference is 0", () => {
     for (const [name, b] of all()) {
-      const h = features.hog(b, ramp, none);
+      const h = features.hog(ramp, { ...none, backend: b });
       const expected = cells({ 0: 7 / 16, 2: (49 * Math.SQRT2) / 16, 4: 7 / 16 });
       expect(maxError(h.data, expected), name).toBeLessThan(1e-6);
     }
@@ -97,8 +98,8 @@ describe("hog: hand-computed cases", () => {
     // v = 4 × (7, 49√2, 7)/16, ‖v‖ = 8.75: L2 gives 1/20 and 7√2/20; clipping 0.495 to 0.2 and renormalising
     // (‖·‖² = 4·(0.05² + 0.2² + 0.05²) = 0.18) gives √2/12 and √2/3.
     for (const [name, b] of all()) {
-      const l2 = features.hog(b, ramp, { cellSize: 8, blockNormalize: "l2" });
-      const hys = features.hog(b, ramp, { cellSize: 8 });
+      const l2 = features.hog(ramp, { backend: b, cellSize: 8, blockNormalize: "l2" });
+      const hys = features.hog(ramp, { backend: b, cellSize: 8 });
       expect(maxError(l2.data, cells({ 0: 1 / 20, 2: (7 * Math.SQRT2) / 20, 4: 1 / 20 })), name).toBeLessThan(1e-6);
       expect(maxError(hys.data, cells({ 0: Math.SQRT2 / 12, 2: Math.SQRT2 / 3, 4: Math.SQRT2 / 12 })), name).toBeLessThan(1e-6);
     }
@@ -110,7 +111,7 @@ describe("hog: hand-computed cases", () => {
     // blue at 90°, 7 of red at 0°.
     const rgb = images(1, 16, 16, 3, (_, y, x, ch) => (ch === 0 ? (x >= 8 ? 0.2 : 0) : ch === 2 ? (y >= 8 ? 0.9 : 0) : 0.5));
     for (const [name, b] of all()) {
-      const h = features.hog(b, rgb, none);
+      const h = features.hog(rgb, { ...none, backend: b });
       expect(maxError(h.data, cells({ 0: 7 * 0.2, 4: 8 * 0.9 })), name).toBeLessThan(1e-6);
     }
   });
@@ -131,10 +132,10 @@ describe("hog: wasm builds against the float64 reference", () => {
       for (const orientations of [9, 7]) {
         it(`${label}, ${orientations} bins, ${blockNormalize}`, () => {
           const opts = { cellSize, orientations, blockNormalize };
-          const r = features.hog(backends.reference, batch, opts);
-          const first = features.hog(wasm.get("relaxed")!, batch, opts);
+          const r = features.hog(batch, { ...opts, backend: backends.reference });
+          const first = features.hog(batch, { ...opts, backend: wasm.get("relaxed")! });
           for (const [simd, b] of wasm) {
-            const a = features.hog(b, batch, opts);
+            const a = features.hog(batch, { ...opts, backend: b });
             expect(a.rows).toBe(batch.count);
             expect(a.cols).toBe(r.cols);
             expect(worst.record(`hog ${blockNormalize}`, maxError(a.data, r.data)), simd).toBeLessThan(4e-6);
@@ -148,19 +149,19 @@ describe("hog: wasm builds against the float64 reference", () => {
 
   it("feature length: (cy−1)(cx−1)·4·bins with blocks, cy·cx·bins without; leftover pixels ignored", () => {
     const batch = randomImages(rng, 2, 30, 21, 1, false); // 3×2 cells of 8, 6 and 5 pixels left over
-    expect(features.hog(backends.reference, batch, {}).cols).toBe(2 * 1 * 4 * 9);
-    expect(features.hog(wasm.get("simd")!, batch, { blockNormalize: "none" }).cols).toBe(3 * 2 * 9);
+    expect(features.hog(batch, { backend: backends.reference }).cols).toBe(2 * 1 * 4 * 9);
+    expect(features.hog(batch, { backend: wasm.get("simd")!, blockNormalize: "none" }).cols).toBe(3 * 2 * 9);
   });
 
   it("large batches are processed in chunks with the same result, and WASM memory is returned", () => {
     const b = wasm.get("simd")!, before = liveBlocks(b);
     const batch = randomImages(rng, 1200, 32, 32, 3, true); // 3.7 MB of bytes, 14.7 MB as floats: several chunks
     const floats: ImageBatch = { ...batch, data: Float32Array.from(batch.data, (e) => e / 255) };
-    const a = features.hog(b, floats, { cellSize: 8 });
+    const a = features.hog(floats, { backend: b, cellSize: 8 });
     expect(liveBlocks(b)).toBe(before);
     const some = { ...floats, data: floats.data.subarray(1190 * 32 * 32 * 3), count: 10 };
-    expect(a.data.subarray(1190 * a.cols)).toEqual(features.hog(b, some, { cellSize: 8 }).data);
-    expect(maxError(a.data.subarray(1190 * a.cols), features.hog(backends.reference, some, { cellSize: 8 }).data)).toBeLessThan(4e-6);
+    expect(a.data.subarray(1190 * a.cols)).toEqual(features.hog(some, { backend: b, cellSize: 8 }).data);
+    expect(maxError(a.data.subarray(1190 * a.cols), features.hog(some, { backend: backends.reference, cellSize: 8 }).data)).toBeLessThan(4e-6);
   });
 });
 
@@ -172,10 +173,10 @@ describe("colour histogram", () => {
   it("pure hues land in their bins; grey, white and black in none", () => {
     for (const [name, b] of all()) {
       for (const bytes of [false, true]) {
-        const h6 = features.colorHistogram(b, solid(bytes), { bins: 6 });
+        const h6 = features.colorHistogram(solid(bytes), { backend: b, bins: 6 });
         const expected6 = colours.map((_, i) => Array.from({ length: 6 }, (_, j) => (i < 6 && j === i ? 1 : 0))).flat();
         expect(Array.from(h6.data), name).toEqual(expected6);
-        const h3 = features.colorHistogram(b, solid(bytes), { bins: 3 }); // red, green, blue in bins 0, 1, 2
+        const h3 = features.colorHistogram(solid(bytes), { backend: b, bins: 3 }); // red, green, blue in bins 0, 1, 2
         expect([0, 2, 4].map((i) => Array.from(h3.data.subarray(3 * i, 3 * i + 3))), name).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
       }
     }
@@ -185,7 +186,7 @@ describe("colour histogram", () => {
     // Half red, a quarter blue, a quarter grey: 0.5 in bin 0, 0.25 in bin 8 (240° of 12 bins of 30°).
     const rgba = images(1, 2, 4, 4, (_, y, x, ch) => (ch === 3 ? 0.3 : y === 0 ? [1, 0, 0][ch]! : x < 2 ? [0, 0, 1][ch]! : 0.4));
     for (const [name, b] of all()) {
-      const h = features.colorHistogram(b, rgba);
+      const h = features.colorHistogram(rgba, { backend: b });
       expect(h.cols).toBe(12);
       expect(Array.from(h.data), name).toEqual([0.5, 0, 0, 0, 0, 0, 0, 0, 0.25, 0, 0, 0]);
     }
@@ -197,8 +198,8 @@ describe("colour histogram", () => {
     const rng = new Rng(5);
     for (const batch of [randomImages(rng, 7, 13, 11, 3, true), randomImages(rng, 6, 9, 10, 4, false)]) {
       for (const bins of [12, 7, 360]) {
-        const r = features.colorHistogram(backends.reference, batch, { bins });
-        for (const [simd, b] of wasm) expect(features.colorHistogram(b, batch, { bins }).data, simd).toEqual(r.data);
+        const r = features.colorHistogram(batch, { backend: backends.reference, bins });
+        for (const [simd, b] of wasm) expect(features.colorHistogram(batch, { backend: b, bins }).data, simd).toEqual(r.data);
       }
     }
   });
@@ -217,21 +218,24 @@ describe("asImages", () => {
 describe("bad input throws before any kernel runs", () => {
   const ok = images(2, 16, 16, 3, () => 0.5);
   const cases: [string, () => unknown, ErrorConstructor, RegExp][] = [
-    ["images not an object", () => features.hog(backends.reference, 3 as never), TypeError, /images must be an image batch/],
-    ["data of the wrong type", () => features.hog(backends.reference, { ...ok, data: [0.5] as never }), TypeError, /images\.data must be a Float32Array/],
-    ["count 0", () => features.hog(backends.reference, { ...ok, count: 0 }), RangeError, /images\.count/],
-    ["fractional width", () => features.hog(backends.reference, { ...ok, width: 15.5 }), RangeError, /images\.width/],
-    ["height not a number", () => features.hog(backends.reference, { ...ok, height: "16" as never }), TypeError, /images\.height/],
-    ["data length mismatch", () => features.hog(backends.reference, { ...ok, count: 3 }), RangeError, /images\.data has length 1536/],
-    ["a NaN pixel", () => features.hog(backends.reference, { ...ok, data: ok.data.map((e, i) => (i === 7 ? NaN : e)) }), RangeError, /images\.data\[7\]/],
-    ["too small for the cells", () => features.hog(backends.reference, ok, { cellSize: 9 }), RangeError, /images\.height is 16 .* needs at least 18/],
-    ["orientations 0", () => features.hog(backends.reference, ok, { orientations: 0 }), RangeError, /orientations/],
-    ["orientations 181", () => features.hog(backends.reference, ok, { orientations: 181 }), RangeError, /orientations must be at most 180/],
-    ["unknown block norm", () => features.hog(backends.reference, ok, { blockNormalize: "l1" as never }), RangeError, /blockNormalize/],
-    ["options not an object", () => features.hog(backends.reference, ok, 8 as never), TypeError, /options must be an options object/],
-    ["not a backend", () => features.hog({} as never, ok), TypeError, /backend must be a Backend/],
-    ["grey colour histogram", () => features.colorHistogram(backends.reference, { ...ok, channels: 1, count: 6 }), RangeError, /images\.channels must be 3 or 4/],
-    ["colour bins 0", () => features.colorHistogram(backends.reference, ok, { bins: 0 }), RangeError, /bins/],
+    ["images not an object", () => features.hog(3 as never, { backend: backends.reference }), TypeError, /images must be an image batch/],
+    ["data of the wrong type", () => features.hog({ ...ok, data: [0.5] as never }, { backend: backends.reference }), TypeError, /images\.data must be a Float32Array/],
+    ["count 0", () => features.hog({ ...ok, count: 0 }, { backend: backends.reference }), RangeError, /images\.count/],
+    ["fractional width", () => features.hog({ ...ok, width: 15.5 }, { backend: backends.reference }), RangeError, /images\.width/],
+    ["height not a number", () => features.hog({ ...ok, height: "16" as never }, { backend: backends.reference }), TypeError, /images\.height/],
+    ["data length mismatch", () => features.hog({ ...ok, count: 3 }, { backend: backends.reference }), RangeError, /images\.data has length 1536/],
+    ["a NaN pixel", () => features.hog({ ...ok, data: ok.data.map((e, i) => (i === 7 ? NaN : e)) }, { backend: backends.reference }), RangeError, /images\.data\[7\]/],
+    ["too small for the cells", () => features.hog(ok, { backend: backends.reference, cellSize: 9 }), RangeError, /images\.height is 16 .* needs at least 18/],
+    ["orientations 0", () => features.hog(ok, { backend: backends.reference, orientations: 0 }), RangeError, /orientations/],
+    ["orientations 181", () => features.hog(ok, { backend: backends.reference, orientations: 181 }), RangeError, /orientations must be at most 180/],
+    ["unknown block norm", () => features.hog(ok, { backend: backends.reference, blockNormalize: "l1" as never }), RangeError, /blockNormalize/],
+    ["options not an object", () => features.hog(ok, 8 as never), TypeError, /options must be an options object/],
+    ["not a backend", () => features.hog(ok, { backend: {} as never }), TypeError, /backend must be a Backend/],
+    ["an unknown backend name", () => features.hog(ok, { backend: "gpu" as never }), TypeError, /backend must be a Backend from init\(\), 'wasm' or 'reference', got string gpu/],
+    ["the backend as the first argument (the old signature)", () => features.hog(backends.reference as never, ok as never), TypeError, /images must be an image batch, got a Backend: the backend is an option/],
+    ["the backend as colorHistogram's first argument", () => features.colorHistogram(backends.reference as never), TypeError, /the backend is an option/],
+    ["grey colour histogram", () => features.colorHistogram({ ...ok, channels: 1, count: 6 }, { backend: backends.reference }), RangeError, /images\.channels must be 3 or 4/],
+    ["colour bins 0", () => features.colorHistogram(ok, { backend: backends.reference, bins: 0 }), RangeError, /bins/],
   ];
   for (const [label, call, type, message] of cases) {
     it(label, () => {
@@ -243,16 +247,43 @@ describe("bad input throws before any kernel runs", () => {
   it("a disposed backend is refused, and a failed call leaks no WASM memory", async () => {
     const b = await init();
     const before = liveBlocks(b);
-    expect(() => features.hog(b, ok, { cellSize: 20 })).toThrow(RangeError);
+    expect(() => features.hog(ok, { backend: b, cellSize: 20 })).toThrow(RangeError);
     expect(liveBlocks(b)).toBe(before);
     b.dispose();
-    expect(() => features.hog(b, ok)).toThrow(/disposed/);
+    expect(() => features.hog(ok, { backend: b })).toThrow(/disposed/);
   });
 
   it("inputs are left unchanged", () => {
     const batch = randomImages(new Rng(1), 2, 16, 16, 3, false), copy = batch.data.slice();
-    features.hog(wasm.get("simd")!, batch);
-    features.colorHistogram(wasm.get("simd")!, batch);
+    features.hog(batch, { backend: wasm.get("simd")! });
+    features.colorHistogram(batch, { backend: wasm.get("simd")! });
     expect(batch.data).toEqual(copy);
+  });
+});
+
+describe("the backend option", () => {
+  const batch = randomImages(new Rng(9), 5, 16, 16, 3, true);
+  const best = supportedSimd()[0]!;
+
+  it(`defaults to one shared WASM instance of the best build (${best}), synchronously, equal to a Backend of that build`, () => {
+    const expected = features.hog(batch, { backend: wasm.get(best)! });
+    expect(features.hog(batch).data).toEqual(expected.data);
+    expect(features.hog(batch, { backend: "wasm" }).data).toEqual(expected.data);
+    expect(features.colorHistogram(batch).data).toEqual(features.colorHistogram(batch, { backend: wasm.get(best)! }).data);
+    expect(sharedKernelsSync()).toBe(sharedKernelsSync());
+    expect(sharedKernelsSync().simd).toBe(best);
+    expect(sharedKernelsSync().heap.liveBlocks).toBe(0); // nothing stays allocated between calls
+  });
+
+  it("'reference' runs the float64 twins, as a reference Backend does", () => {
+    expect(features.hog(batch, { backend: "reference" }).data).toEqual(features.hog(batch, { backend: backends.reference }).data);
+  });
+
+  it("bagOfWords takes it as an option too, defaulting to the shared WASM instance", () => {
+    const opts = { patchSize: 4, codebookSize: 4, samples: 40, seed: 2 };
+    const byDefault = features.bagOfWords(opts).fitTransform(batch);
+    expect(byDefault.data).toEqual(features.bagOfWords({ ...opts, backend: wasm.get(best)! }).fitTransform(batch).data);
+    expect(() => features.bagOfWords(backends.reference as never)).toThrow(/options must be an options object, got a Backend: the backend is an option/);
+    expect(() => new features.BagOfWords({ backend: "gpu" as never })).toThrow(TypeError);
   });
 });

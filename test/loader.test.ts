@@ -186,4 +186,17 @@ describe("WasmMemory", () => {
     expect(() => heap.release(a)).toThrow(/not a live allocation/);
     expect(() => heap.alloc(-1)).toThrow(RangeError);
   });
+
+  it("an arena [start, limit): blocks stay inside it, even where another allocator grew the memory past it", () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const low = new WasmMemory(memory, 1000, 2 * PAGE), high = new WasmMemory(memory, 2 * PAGE, 4 * PAGE);
+    const h = high.alloc(PAGE); // grows the memory to 4 pages: the low arena's end is now well inside it
+    expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(4 * PAGE);
+    expect(h).toBeGreaterThanOrEqual(2 * PAGE);
+    const l = low.alloc(PAGE);
+    expect(l + PAGE).toBeLessThanOrEqual(2 * PAGE);
+    expect(() => low.alloc(PAGE)).toThrow(RangeError);
+    expect(() => low.alloc(PAGE)).toThrow(/past the end of this allocator's share of the memory \(byte 131072\)/);
+    expect(low.liveBlocks).toBe(1); // the refused block was never handed out
+  });
 });

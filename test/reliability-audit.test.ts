@@ -55,7 +55,7 @@ beforeAll(async () => {
   const scaler = lib.standardize().fit(X), minMax = lib.minMax().fit(X), encoder = lib.oneHot({ columns: [0] }).fit(X);
   // Methods are audited on fitted objects: junk must meet the input checks, not a "call fit() first".
   const images = { data: Float32Array.from({ length: 4 * 8 * 8 }, (_, i) => Math.abs(Math.sin(i))), count: 4, height: 8, width: 8, channels: 1 };
-  const bow = lib.features.bagOfWords(wasm, { patchSize: 4, codebookSize: 2, samples: 8, iterations: 2 }).fit(images);
+  const bow = lib.features.bagOfWords({ backend: wasm, patchSize: 4, codebookSize: 2, samples: 8, iterations: 2 }).fit(images);
 
   const modules: [string, Record<string, unknown>][] = [["", lib as Record<string, unknown>], ["features.", lib.features]];
   for (const [prefix, module] of modules) {

@@ -1,8 +1,9 @@
 // search from the built package (dist/, which `npm test` builds first), as a user runs it: its workers load the
 // worker file next to the module.
 import { describe, expect, it } from "vitest";
-import { LinearClassifier } from "../dist/index.js";
-import { search, type SearchResult } from "../dist/tune/index.js";
+import { init, LinearClassifier } from "../dist/index.js";
+import { search, stopSearchWorkers, type SearchResult } from "../dist/tune/index.js";
+import { createDataset, laneBackend, windowRows } from "../dist/tune/dataset.js";
 import { Rng } from "../src/data/rng.js";
 
 /** Four separable-ish blobs in 6-D. */
@@ -96,5 +97,56 @@ describe("search", () => {
     await expect(search(train.X, train.y, { sample: 2, ranges: { learningRate: { min: 0, max: 1, log: true } } }))
       .rejects.toThrow(/log-uniform range needs min > 0/);
     await expect(search(train.X, train.y, { grid, folds: 1 })).rejects.toThrow(/folds must be an integer ≥ 2/);
+  });
+
+  it("refuses validation rows of another width before any fit", async () => {
+    const narrow = { rows: 2, cols: 5, data: new Float32Array(10) };
+    await expect(search(train.X, train.y, { validation: [narrow, [0, 1]], grid, base })).rejects.toThrow(/validation\[0\] has 5 columns but X has 6/);
+  });
+
+  it("a finished search leaves its workers warm for the next one, with the same bits; stopSearchWorkers ends them", async () => {
+    const first = await search(train.X, train.y, { validation: [held.X, held.y], grid, base, workers: 2 });
+    const second = await search(train.X, train.y, { validation: [held.X, held.y], grid, base, workers: 2 });
+    expect(strip(second)).toEqual(strip(first));
+    stopSearchWorkers();
+    const third = await search(train.X, train.y, { validation: [held.X, held.y], grid, base, workers: 2 });
+    expect(strip(third)).toEqual(strip(first));
+    stopSearchWorkers();
+  });
+});
+
+describe("the search's dataset: rows written once into one shared memory, read in place by every lane", () => {
+  it("blocks of listed rows, in order: a window is those rows", async () => {
+    const dataset = (await createDataset([{ X: train.X, rows: [5, 1] }, { X: held.X }, { X: train.X, rows: [0] }], 2))!;
+    const rowOf = (M: { cols: number; data: Float32Array }, i: number) => Array.from(M.data.subarray(i * M.cols, (i + 1) * M.cols));
+    const all = windowRows(dataset, { first: 0, count: 2 + held.X.rows + 1 });
+    expect(rowOf(all, 0)).toEqual(rowOf(train.X, 5));
+    expect(rowOf(all, 1)).toEqual(rowOf(train.X, 1));
+    expect(windowRows(dataset, { first: 2, count: held.X.rows }).data).toEqual(held.X.data);
+    expect(rowOf(all, 2 + held.X.rows)).toEqual(rowOf(train.X, 0));
+  });
+
+  it("a lane's fit reads X in place (no copy in its arena) and gives the bits of a fit on X itself", async () => {
+    const dataset = (await createDataset([{ X: train.X }, { X: held.X }], 2))!;
+    const lane = await laneBackend(dataset, 1), own = await init({ simd: lane.simd! });
+    const X = windowRows(dataset, { first: 0, count: train.X.rows });
+    const Xv = windowRows(dataset, { first: train.X.rows, count: held.X.rows });
+    const heap = (lane as unknown as { ops: { kernels: { heap: { bytesInUse: number } } } }).ops.kernels.heap;
+    const fit = async (backend: typeof lane, rows: typeof X, validation: typeof Xv) => {
+      const model = new LinearClassifier({ ...base, backend });
+      let used = 0;
+      await model.fit(rows, train.y, { validation: [validation, held.y], onEpoch: () => { used = heap.bytesInUse; } });
+      const json = model.toJSON();
+      model.dispose();
+      return { json, used };
+    };
+    const inPlace = await fit(lane, X, Xv), copiedInLane = await fit(lane, train.X, held.X), own_ = await fit(own, train.X, held.X);
+    // The same fit on copies holds both matrices in the lane's arena besides what the in-place fit holds.
+    expect(copiedInLane.used - inPlace.used).toBeGreaterThanOrEqual(train.X.data.byteLength + held.X.data.byteLength);
+    expect(inPlace.json).toEqual(own_.json);
+    expect(copiedInLane.json).toEqual(own_.json);
+    expect(X.data).toEqual(train.X.data); // and the rows are left as they were
+    lane.dispose();
+    own.dispose();
   });
 });

@@ -40,8 +40,8 @@ export function extractFeatures(backend: Backend, X: Matrix, spec: FeatureSpec):
   const images = features.asImages(X, spec.image.height, spec.image.width, spec.image.channels);
   const blocks = spec.kinds.map((kind) => {
     if (kind === "raw") return X;
-    if (kind === "hog") return features.hog(backend, images, { cellSize: spec.cellSize });
-    return features.colorHistogram(backend, images);
+    if (kind === "hog") return features.hog(images, { backend, cellSize: spec.cellSize });
+    return features.colorHistogram(images, { backend });
   });
   return blocks.length === 1 ? blocks[0]! : features.concat(...blocks);
 }

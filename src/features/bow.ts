@@ -4,14 +4,13 @@
  * nearest-codeword search, which is the hot loop of both, runs on the backend (WASM: assembly/kernels/kmeans.ts).
  */
 import type { Matrix } from "../types.js";
-import type { Backend } from "../backend/backend.js";
 import { Rng } from "../data/rng.js";
-import { featureOps, type PatchBuffer } from "./ops.js";
+import { featureOps, type BackendOption, type FeatureBackend, type PatchBuffer } from "./ops.js";
 import { imageBatch, isBytes, type ImageBatch } from "./images.js";
 import { optionsArg } from "./args.js";
 import * as v from "../validate.js";
 
-export interface BagOfWordsOptions {
+export interface BagOfWordsOptions extends BackendOption {
   /** Side of the square patches in pixels. Default 6. */
   patchSize?: number;
   /** Number of codewords k, the length of the encoded vectors. Default 64. */
@@ -43,10 +42,12 @@ export class BagOfWords {
   iterationsRun = 0;
   private words: Matrix | null = null;
   private channels = 0;
+  private readonly backend: FeatureBackend | undefined;
 
-  constructor(private readonly backend: Backend, options: BagOfWordsOptions = {}) {
-    featureOps(backend);
+  constructor(options: BagOfWordsOptions = {}) {
     options = optionsArg("options", options);
+    featureOps(options.backend);
+    this.backend = options.backend;
     this.patchSize = v.dimension("patchSize", options.patchSize ?? 6);
     this.codebookSize = v.dimension("codebookSize", options.codebookSize ?? 64);
     this.stride = v.dimension("stride", options.stride ?? Math.ceil(this.patchSize / 2));
@@ -142,8 +143,8 @@ export class BagOfWords {
   }
 }
 
-/** `new BagOfWords(backend, options)`. */
-export const bagOfWords = (backend: Backend, options?: BagOfWordsOptions): BagOfWords => new BagOfWords(backend, options);
+/** `new BagOfWords(options)`. */
+export const bagOfWords = (options?: BagOfWordsOptions): BagOfWords => new BagOfWords(options);
 
 /**
  * Writes the p×p patch at (y, x) of image i (all channels, row-major) to out[at…], brightness- and

@@ -1,7 +1,7 @@
 /**
  * Composition of feature blocks and preprocessing, fitted on training data and replayed unchanged on test data:
  *
- *   const features = pipeline(union((im) => hog(backend, im), bagOfWords(backend, { seed: 1 })), standardize());
+ *   const features = pipeline(union((im) => hog(im), bagOfWords({ seed: 1 })), standardize());
  *   const Xtrain = features.fitTransform(trainImages), Xtest = features.transform(testImages);
  */
 import type { Matrix } from "../types.js";

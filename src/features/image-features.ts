@@ -1,12 +1,11 @@
 /** HoG and colour histograms of image batches, on the WASM kernels or the float64 reference. */
 import type { Matrix } from "../types.js";
-import type { Backend } from "../backend/backend.js";
-import { featureOps, type BlockNorm } from "./ops.js";
+import { featureOps, type BackendOption, type BlockNorm } from "./ops.js";
 import { imageBatch, type ImageBatch } from "./images.js";
 import { optionsArg } from "./args.js";
 import * as v from "../validate.js";
 
-export interface HogOptions {
+export interface HogOptions extends BackendOption {
   /** Cell side in pixels. Default 8. */
   cellSize?: number;
   /** Orientation bins over [0°, 180°), 1..180. Default 9 (20° each). */
@@ -27,10 +26,10 @@ export interface HogOptions {
  *   stride of one cell, (cy−1)×(cx−1) of them, each its 4 cell histograms (row-major) as one vector v,
  *   'l2': v/√(‖v‖²+ε²), 'l2-hys': that clipped at 0.2 and normalised again; ε = 1e-5.
  */
-export function hog(backend: Backend, images: ImageBatch, options: HogOptions = {}): Matrix {
-  const ops = featureOps(backend);
+export function hog(images: ImageBatch, options: HogOptions = {}): Matrix {
   const batch = imageBatch("images", images);
   options = optionsArg("options", options);
+  const ops = featureOps(options.backend);
   const cell = v.dimension("cellSize", options.cellSize ?? 8);
   const bins = v.dimension("orientations", options.orientations ?? 9);
   if (bins > 180) throw new RangeError(`orientations must be at most 180, got ${bins}`);
@@ -44,7 +43,7 @@ export function hog(backend: Backend, images: ImageBatch, options: HogOptions = 
   return ops.hog(batch, { cell, bins, norm });
 }
 
-export interface ColorHistogramOptions {
+export interface ColorHistogramOptions extends BackendOption {
   /** Hue bins over the colour circle, 1..360; bin 0 starts at red. Default 12 (30° each). */
   bins?: number;
 }
@@ -55,10 +54,10 @@ export interface ColorHistogramOptions {
  * the share of all pixels; grey pixels (R = G = B: no hue, including black and white) count in no bin, so a
  * row sums to the share of coloured pixels. Hue ignores brightness, so floats need no particular range.
  */
-export function colorHistogram(backend: Backend, images: ImageBatch, options: ColorHistogramOptions = {}): Matrix {
-  const ops = featureOps(backend);
+export function colorHistogram(images: ImageBatch, options: ColorHistogramOptions = {}): Matrix {
   const batch = imageBatch("images", images, [3, 4]);
   options = optionsArg("options", options);
+  const ops = featureOps(options.backend);
   const bins = v.dimension("bins", options.bins ?? 12);
   if (bins > 360) throw new RangeError(`bins must be at most 360, got ${bins}`);
   return ops.colorHistogram(batch, bins);

@@ -1,5 +1,6 @@
 /** Image batches: the input of the image feature transforms. */
 import type { Matrix } from "../types.js";
+import { Backend } from "../backend/backend.js";
 import * as v from "../validate.js";
 
 /** Pixel storage: floats (any finite values, [0, 1] by convention) or bytes 0..255 (read as value/255). */
@@ -21,6 +22,9 @@ export const isBytes = (data: Pixels): boolean => !(data instanceof Float32Array
 
 /** Checks every field of an image batch; `channels` may be restricted to an allowed list. */
 export function imageBatch(name: string, value: unknown, channels?: readonly number[]): ImageBatch {
+  if (value instanceof Backend) {
+    throw new TypeError(`${name} must be an image batch, got a Backend: the backend is an option, as in hog(images, { backend })`);
+  }
   if (typeof value !== "object" || value === null) {
     throw new TypeError(`${name} must be an image batch {data, count, height, width, channels}, got ${v.describe(value)}`);
   }

@@ -5,4 +5,4 @@ export { bagOfWords, BagOfWords, type BagOfWordsOptions } from "./bow.js";
 export { concat, pipeline, union, Pipeline, Union, type Step, type Transformer } from "./compose.js";
 export { asImages, type ImageBatch, type Pixels } from "./images.js";
 export { hashing, murmurhash3, type HashingOptions } from "../sparse/hashing.js";
-export type { BlockNorm } from "./ops.js";
+export type { BackendOption, BlockNorm, FeatureBackend } from "./ops.js";

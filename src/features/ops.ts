@@ -5,7 +5,7 @@
 import { Backend } from "../backend/backend.js";
 import { WasmOps } from "../backend/wasm-ops.js";
 import type { Matrix } from "../types.js";
-import type { Kernels } from "../wasm/loader.js";
+import { sharedKernelsSync, type Kernels } from "../wasm/loader.js";
 import type { WasmMemory } from "../wasm/memory.js";
 import { padCols, withScope, type Scope } from "../wasm/scope.js";
 import { isBytes, slice, type ImageBatch } from "./images.js";
@@ -36,9 +36,26 @@ export interface FeatureOps {
   patchBuffer(rows: number, cols: number): PatchBuffer;
 }
 
-/** The feature primitives of a backend from `init()`; throws if it is not one, or has been disposed. */
+/** Where a feature transform computes, as for the models: a Backend from `init()`, 'wasm' or 'reference'. */
+export type FeatureBackend = Backend | "wasm" | "reference";
+
+export interface BackendOption {
+  /**
+   * A Backend from `init()` (borrowed: the transform never disposes it), 'reference' (the float64 twins), or
+   * 'wasm' (default): one WASM instance of the best build, shared by every transform in the page or process and
+   * compiled synchronously on first use, so that transforms stay synchronous. Its memory holds a transform's
+   * working set (about 8 MB of images at a time) only while the call runs.
+   */
+  backend?: FeatureBackend;
+}
+
+/** The feature primitives of a backend option; throws if it is none, or a disposed Backend. */
 export function featureOps(backend: unknown): FeatureOps {
-  if (!(backend instanceof Backend)) throw new TypeError(`backend must be a Backend from init(), got ${v.describe(backend)}`);
+  if (backend === undefined || backend === "wasm") return new WasmFeatureOps(sharedKernelsSync());
+  if (backend === "reference") return REFERENCE;
+  if (!(backend instanceof Backend)) {
+    throw new TypeError(`backend must be a Backend from init(), 'wasm' or 'reference', got ${v.describe(backend)}`);
+  }
   const ops = backend.ops;
   return ops instanceof WasmOps ? new WasmFeatureOps(ops.kernels) : REFERENCE;
 }

@@ -36,10 +36,15 @@ export async function hardwareThreads(): Promise<number> {
  * reserves its maximum up front, so where an engine refuses 4 GiB we take the largest maximum it grants.
  */
 export function createSharedMemory(): WebAssembly.Memory {
+  return sharedMemoryWithMaximum().memory;
+}
+
+/** A shared memory as createSharedMemory makes it, and the maximum (pages) it was granted. */
+export function sharedMemoryWithMaximum(): { memory: WebAssembly.Memory; maximum: number } {
   let failure: unknown;
   for (const maximum of [65536, 32768, 16384, 4096]) {
     try {
-      return new WebAssembly.Memory({ initial: 1, maximum, shared: true });
+      return { memory: new WebAssembly.Memory({ initial: 1, maximum, shared: true }), maximum };
     } catch (error) {
       failure = error;
     }

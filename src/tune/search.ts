@@ -2,9 +2,9 @@
  * Hyper-parameter search as cs231n's assignment 1 does it: one model per setting, kept by validation accuracy
  * (seed 003: the validation set stands in for the test set). Grid search over lists of values, random search
  * over ranges, and stratified k-fold cross-validation when no validation set is given. The trials run one per
- * worker, each a one-thread fit at full speed; X is shared with the workers through one SharedArrayBuffer,
- * never copied from thread to thread. Each trial's fit is the same job in a worker or on this thread
- * (src/worker/fit-job.ts), so a parallel search gives the bits of a serial one.
+ * worker, each a one-thread fit at full speed. The rows are written once into one shared WebAssembly.Memory
+ * (src/tune/dataset.ts) that every worker computes in, and no trial copies them. Each trial's fit is the same
+ * job in a worker or on this thread (src/worker/fit-job.ts), so a parallel search gives the bits of a serial one.
  */
 import { LinearClassifier, type LinearClassifierOptions } from "../model/classifier.js";
 import type { History } from "../model/linear-model.js";
@@ -17,7 +17,8 @@ import { hardwareThreads, threadsUnavailable } from "../threads/support.js";
 import { rowsArg, type RowsInput } from "../sparse/csr.js";
 import type { Matrix } from "../types.js";
 import type { LabelArray } from "../model/labels.js";
-import { runFitJob } from "../worker/fit-job.js";
+import { runFitJob, type Lane } from "../worker/fit-job.js";
+import { createDataset, laneBackend, type RowBlock } from "./dataset.js";
 import { FitWorker } from "../worker/client.js";
 import type { FitJob } from "../worker/protocol.js";
 import * as v from "../validate.js";
@@ -96,22 +97,24 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
   const rows = rowsArg("X", X);
   if (!("data" in rows)) throw new TypeError("X: search takes dense rows (a Matrix or number[][])");
   const labels = labelArg(y, rows.rows);
-  const shared = sharedCopy(rows);
   const plans = o.validation === undefined ? folds(labels, v.dimension("folds", o.folds ?? 5, 2), seed) : null;
   const validation = o.validation === undefined ? undefined : validationArg(o.validation);
-
-  const jobs = settings.map((setting) => {
-    const opts = trialOptions(base, setting) as Record<string, unknown>;
-    return plans
-      ? plans.map(({ train, held }): FitJob => ({ kind: "classifier", options: opts, X: shared, y: labels, rows: train, validationRows: held, fit: {} }))
-      : [{ kind: "classifier", options: opts, X: shared, y: labels, fit: { validation } } as FitJob];
-  });
+  if (validation && validation[0].cols !== rows.cols) {
+    throw new RangeError(`validation[0] has ${validation[0].cols} columns but X has ${rows.cols}`);
+  }
   const pool = await workerPool(o.workers ?? "auto", settings.length);
+  const data = await trialData(rows, labels, validation, plans, Math.max(1, pool.workers.length)).catch((e: unknown) => {
+    pool.workers.forEach((w) => w.terminate());
+    throw e;
+  });
+  const { dataset } = data;
+  if (dataset) pool.workers.forEach((worker, lane) => worker.useDataset(dataset, lane));
+  const jobs = settings.map((setting) => data.jobs(trialOptions(base, setting) as Record<string, unknown>));
   const trials: Trial[] = [];
-  // Trials on this thread share one wasm backend, as each worker's do.
+  // Trials on this thread share one wasm backend, as each worker's do: lane 0 of the dataset where there is one.
   let serial: Promise<Backend> | null = null;
-  const serialBackend = (): Promise<Backend> => (serial ??= init());
-  let aborted = false;
+  const serialLane: Lane = { backend: () => (serial ??= dataset ? laneBackend(dataset, 0) : init()), dataset: dataset ?? undefined };
+  let aborted = false, failed = false;
   const stop = (): void => {
     aborted = true;
     pool.workers.forEach((w) => w.abort());
@@ -123,7 +126,7 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
       while (!aborted && next < jobs.length) {
         const index = next++, histories: History<"Accuracy">[] = [];
         for (const job of jobs[index]!) {
-          const history = await runJob(worker, job, o.signal, serialBackend).catch((e: unknown) => {
+          const history = await runJob(worker, job, o.signal, serialLane).catch((e: unknown) => {
             if (aborted) return null;
             throw e;
           });
@@ -137,9 +140,19 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
       }
     };
     await Promise.all(pool.workers.length ? pool.workers.map(lane) : [lane(null)]);
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
     o.signal?.removeEventListener("abort", stop);
-    pool.workers.forEach((w) => w.terminate());
+    // Aborted workers stay aborted, and a failure may have left jobs running: only a clean search's are reused.
+    for (const worker of pool.workers) {
+      if (aborted || failed || worker.stopped) worker.terminate();
+      else {
+        worker.useDataset(null);
+        idleWorkers.push(worker);
+      }
+    }
     const lent = serial as Promise<Backend> | null; // assigned by the lanes
     if (lent) (await lent).dispose();
   }
@@ -156,9 +169,9 @@ export async function search(X: RowsInput, y: LabelArray, options: SearchOptions
 
 /** A trial's history: from a worker, or from this thread when there is none. */
 async function runJob(worker: FitWorker | null, job: FitJob, signal: AbortSignal | undefined,
-                      backend: () => Promise<Backend>): Promise<History<"Accuracy">> {
+                      lane: Lane): Promise<History<"Accuracy">> {
   if (worker) return (await worker.run(job)).history as History<"Accuracy">;
-  const { model, history } = await runFitJob(job, signal, undefined, backend);
+  const { model, history } = await runFitJob(job, signal, undefined, lane);
   model.dispose();
   return history as History<"Accuracy">;
 }
@@ -223,19 +236,57 @@ function validationArg(value: unknown): [Matrix, unknown] {
   if (!Array.isArray(value) || value.length !== 2) throw new TypeError(`validation must be a pair [X, y], got ${v.describe(value)}`);
   const X = rowsArg("validation[0]", value[0]);
   if (!("data" in X)) throw new TypeError("validation[0]: search takes dense rows (a Matrix or number[][])");
-  return [sharedCopy(X), value[1]];
+  return [X, value[1]];
 }
 
-/** X in a SharedArrayBuffer where there is one: posted to every worker without a copy. */
-function sharedCopy(X: Matrix): Matrix {
-  if (typeof SharedArrayBuffer === "undefined") return X;
-  const data = new Float32Array(new SharedArrayBuffer(X.data.byteLength));
-  data.set(X.data);
-  return { rows: X.rows, cols: X.cols, data };
+interface Fold {
+  train: Int32Array;
+  held: Int32Array;
+}
+
+/**
+ * Each trial's jobs (one per fold) and the data they read: windows of the rows of one dataset in WASM memory
+ * (src/tune/dataset.ts lays out the folds), or, where this engine has no shared memories, X itself.
+ */
+async function trialData(X: Matrix, y: Int32Array | string[], validation: [Matrix, unknown] | undefined,
+                         plans: Fold[] | null, lanes: number) {
+  const blocks: RowBlock[] = validation ? [{ X }, { X: validation[0] }]
+    : [...plans!, ...plans!.slice(0, -1)].map(({ held }) => ({ X, rows: held }));
+  const dataset = await createDataset(blocks, lanes);
+  const job = (options: Record<string, unknown>, fields: Partial<FitJob>): FitJob => ({ kind: "classifier", options, y, fit: {}, ...fields });
+  if (!dataset) {
+    return {
+      dataset,
+      jobs: (options: Record<string, unknown>) => (plans
+        ? plans.map(({ train, held }) => job(options, { X, rows: train, validationRows: held }))
+        : [job(options, { X, fit: { validation } })]),
+    };
+  }
+  if (validation) {
+    const windows = { train: { first: 0, count: X.rows }, validation: { rows: { first: X.rows, count: validation[0].rows }, y: validation[1] } };
+    return { dataset, jobs: (options: Record<string, unknown>) => [job(options, { windows })] };
+  }
+  const k = plans!.length, starts = [0];
+  for (const { rows } of blocks) starts.push(starts[starts.length - 1]! + rows!.length);
+  const byFold = plans!.map(({ held }, f) => {
+    const trainRows = Array.from({ length: k - 1 }, (_, j) => Array.from(plans![(f + 1 + j) % k]!.held)).flat();
+    return {
+      y: pickLabels(y, trainRows),
+      windows: {
+        train: { first: starts[f + 1]!, count: trainRows.length },
+        validation: { rows: { first: starts[f]!, count: held.length }, y: pickLabels(y, held) },
+      },
+    };
+  });
+  return { dataset, jobs: (options: Record<string, unknown>) => byFold.map((fold) => job(options, fold)) };
+}
+
+function pickLabels(y: Int32Array | string[], rows: ArrayLike<number>): Int32Array | string[] {
+  return y instanceof Int32Array ? Int32Array.from(rows as ArrayLike<number>, (r) => y[r]!) : Array.from(rows as ArrayLike<number>, (r) => y[r]!);
 }
 
 /** Stratified folds: each class's rows shuffled with the seed and dealt round-robin, so every fold has its share. */
-function folds(y: Int32Array | string[], k: number, seed: number): { train: Int32Array; held: Int32Array }[] {
+function folds(y: Int32Array | string[], k: number, seed: number): Fold[] {
   if (k > y.length) throw new RangeError(`folds is ${k} but there are only ${y.length} rows`);
   const rng = new Rng(seed), byClass = new Map<unknown, number[]>();
   Array.from(y as ArrayLike<unknown>).forEach((label, i) => (byClass.get(label) ?? byClass.set(label, []).get(label)!).push(i));
@@ -252,6 +303,17 @@ function folds(y: Int32Array | string[], k: number, seed: number): { train: Int3
   });
 }
 
+/**
+ * Workers that a finished search left idle, warm (started, their code compiled), for the next search: cs231n's
+ * tuning runs a coarse search, then a finer one. Idle, they hold no dataset and never keep Node running.
+ */
+const idleWorkers: FitWorker[] = [];
+
+/** Stops the idle search workers (a page that is done tuning may want their memory back). */
+export function stopSearchWorkers(): void {
+  for (const worker of idleWorkers.splice(0)) worker.terminate();
+}
+
 /** Workers for the trials: none (this thread) when one is asked for, or workers are unavailable (and why). */
 async function workerPool(value: number | "auto", trials: number): Promise<{ workers: FitWorker[]; fallback?: string }> {
   const asked = value === "auto" ? Math.min(await hardwareThreads(), trials) : v.dimension("workers", value);
@@ -259,7 +321,9 @@ async function workerPool(value: number | "auto", trials: number): Promise<{ wor
   if (count <= 1) return { workers: [] };
   const unavailable = threadsUnavailable();
   if (unavailable) return { workers: [], fallback: unavailable };
-  return { workers: await Promise.all(Array.from({ length: count }, () => FitWorker.start())) };
+  const reused = idleWorkers.splice(0).filter((w) => !w.stopped);
+  idleWorkers.push(...reused.splice(count));
+  return { workers: [...reused, ...await Promise.all(Array.from({ length: count - reused.length }, () => FitWorker.start()))] };
 }
 
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;

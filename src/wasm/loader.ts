@@ -45,12 +45,14 @@ export function kernelModule(level: SimdLevel, threaded = false): Promise<WebAss
   let module = modules.get(key);
   if (!module) {
     if (threaded && level === "none") throw new RangeError("simd: the threaded builds need WebAssembly SIMD");
-    module = threadedBinary(threaded, level).then((b64) =>
-      WebAssembly.compile(base64ToBytes(b64 ?? (level === "relaxed" ? RELAXED : level === "simd" ? SIMD : PLAIN))));
+    module = threadedBinary(threaded, level).then((b64) => WebAssembly.compile(base64ToBytes(b64 ?? oneThreadBuild(level))));
     modules.set(key, module);
   }
   return module;
 }
+
+/** The one-thread build of a level (base64). */
+const oneThreadBuild = (level: SimdLevel): string => (level === "relaxed" ? RELAXED : level === "simd" ? SIMD : PLAIN);
 
 /**
  * The threaded builds sit in a module of their own, imported only when threads are asked for: pages that run one
@@ -89,11 +91,32 @@ export async function loadKernels(requested?: SimdLevel, shared?: WebAssembly.Me
 
 /**
  * Instantiates a kernel module over a fresh memory. Its `abort` turns a failed assert (debug build) into an
- * Error that names the message, file and line, instead of a bare `RuntimeError: unreachable`.
+ * Error that names the message, file and line, instead of a bare `RuntimeError: unreachable`. `arena`: the
+ * bytes [start, end) of the memory that this instance's allocator may use (src/tune/dataset.ts).
  */
 export async function instantiateKernels(module: WebAssembly.Module, simd: SimdLevel,
-                                         memory = new WebAssembly.Memory({ initial: 1 })): Promise<Kernels> {
-  const imports = {
+                                         memory = new WebAssembly.Memory({ initial: 1 }),
+                                         arena?: { start: number; end: number }): Promise<Kernels> {
+  return kernelsOf(await WebAssembly.instantiate(module, kernelImports(memory)), memory, simd, module, arena);
+}
+
+let sharedKernels: Kernels | null = null;
+
+/**
+ * One best-build instance for the page or process, compiled synchronously on first use (tens of KB, well under
+ * the size browsers allow on the main thread): what the synchronous feature transforms run on by default.
+ */
+export function sharedKernelsSync(): Kernels {
+  if (!sharedKernels) {
+    const simd = supportedSimd()[0]!, memory = new WebAssembly.Memory({ initial: 1 });
+    const module = new WebAssembly.Module(base64ToBytes(oneThreadBuild(simd)));
+    sharedKernels = kernelsOf(new WebAssembly.Instance(module, kernelImports(memory)), memory, simd, module);
+  }
+  return sharedKernels;
+}
+
+function kernelImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return {
     env: {
       memory,
       abort(msg: number, file: number, line: number, column: number): never {
@@ -101,7 +124,11 @@ export async function instantiateKernels(module: WebAssembly.Module, simd: SimdL
       },
     },
   };
-  const instance = await WebAssembly.instantiate(module, imports);
+}
+
+function kernelsOf(instance: WebAssembly.Instance, memory: WebAssembly.Memory, simd: SimdLevel,
+                   module: WebAssembly.Module, arena?: { start: number; end: number }): Kernels {
   const exports = instance.exports as unknown as KernelExports;
-  return { exports, heap: new WasmMemory(memory, exports.heapBase()), simd, module };
+  const heap = arena ? new WasmMemory(memory, arena.start, arena.end) : new WasmMemory(memory, exports.heapBase());
+  return { exports, heap, simd, module };
 }

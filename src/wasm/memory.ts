@@ -21,13 +21,19 @@ interface FreeBlock {
 export class WasmMemory {
   readonly memory: WebAssembly.Memory;
   private readonly base: number;
+  private readonly limit: number;
   private top: number;
   private readonly free: FreeBlock[] = [];
   private readonly sizes = new Map<number, number>();
 
-  constructor(memory: WebAssembly.Memory, heapBase: number) {
+  /**
+   * Allocates from heapBase up, or within the arena [heapBase, limit) when several allocators share one memory
+   * (a search's lanes, src/tune/dataset.ts): each grows the memory only as far as its own blocks need.
+   */
+  constructor(memory: WebAssembly.Memory, heapBase: number, limit = MAX_WASM_BYTES) {
     this.memory = memory;
     this.base = alignUp(heapBase);
+    this.limit = limit;
     this.top = this.base;
   }
 
@@ -109,9 +115,11 @@ export class WasmMemory {
 
   /** Grows the memory to hold `end` bytes; a refusal (past 4 GiB, or the engine's own limit) is a RangeError. */
   private ensure(end: number): void {
+    if (end > MAX_WASM_BYTES) throw this.tooLarge(end - this.top, "past the 4 GiB a wasm32 memory can address");
+    if (end > this.limit) throw this.tooLarge(end - this.top, `past the end of this allocator's share of the memory (byte ${this.limit})`);
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    if (end > MAX_WASM_BYTES) throw this.tooLarge(end - this.top, "past the 4 GiB a wasm32 memory can address");
+    // A relative grow: where other threads grow the same shared memory at once, it can only end up larger.
     try {
       this.memory.grow(Math.ceil((end - have) / PAGE));
     } catch (e) {

@@ -1,6 +1,15 @@
 /** The WASM blocks an engine owns: allocated zero-filled, freed one by one or all at once by `dispose`. */
 import type { WasmMemory } from "../wasm/memory.js";
 
+/** Views that already lie in a WASM memory (a search's dataset, src/tune/dataset.ts), with that memory. */
+const inMemory = new WeakMap<Float32Array, WebAssembly.Memory>();
+
+/** Marks a view of `memory` as data that engines over that memory read in place instead of copying. */
+export function markResident(view: Float32Array, memory: WebAssembly.Memory): Float32Array {
+  inMemory.set(view, memory);
+  return view;
+}
+
 export class Resident {
   private readonly owned = new Set<number>();
 
@@ -15,8 +24,12 @@ export class Resident {
     return ptr;
   }
 
-  /** A resident copy of an i32 or f32 array (written once: no zeroing first). */
+  /**
+   * A resident copy of an i32 or f32 array (written once: no zeroing first), or the address of data marked
+   * resident in this memory, which stays its owner's.
+   */
   upload(data: Int32Array | Float32Array): number {
+    if (data instanceof Float32Array && inMemory.get(data) === this.heap.memory) return data.byteOffset >>> 0;
     const ptr = this.owns(this.heap.alloc(data.length * 4));
     (data instanceof Int32Array ? this.heap.i32(ptr, data.length) : this.heap.f32(ptr, data.length)).set(data);
     return ptr;

@@ -2,6 +2,7 @@
 import { DivergenceError } from "../model/linear-model.js";
 import { nodeBuiltin, onNode } from "../node-builtins.js";
 import type { FitJob, FromWorker, ToWorker } from "./protocol.js";
+import type { DatasetHandle } from "../tune/dataset.js";
 
 interface Pending {
   resolve(result: { json: unknown; history: unknown }): void;
@@ -44,6 +45,17 @@ export class FitWorker {
       this.pending.set(id, { resolve, reject, onEpoch });
       this.port.postMessage({ type: "fit", id, ...job });
     });
+  }
+
+  /** Makes the worker compute the jobs that follow in lane `lane` of a search's dataset, or (null) let it go. */
+  useDataset(dataset: DatasetHandle | null, lane = 0): void {
+    if (!dataset) this.port.postMessage({ type: "release" });
+    else this.port.postMessage({ type: "dataset", memory: dataset.memory, module: dataset.module, layout: dataset.layout, lane });
+  }
+
+  /** Whether it failed or was stopped: it takes no more jobs. */
+  get stopped(): boolean {
+    return this.failure !== null;
   }
 
   /** Aborts the running jobs: each rejects with an AbortError. */

@@ -6,21 +6,26 @@ import type { Matrix } from "../types.js";
 import type { Rows } from "../sparse/csr.js";
 import type { Backend } from "../backend/backend.js";
 import type { FitJob } from "./protocol.js";
+import { windowRows, type DatasetHandle } from "../tune/dataset.js";
+
+/** Where a thread runs jobs: the wasm backend its jobs borrow, and the search's dataset if it has one. */
+export interface Lane {
+  backend(): Promise<Backend>;
+  dataset?: DatasetHandle;
+}
 
 /**
- * Fits the job's model and returns it with its history; the caller disposes it. `backend`: a wasm backend to
- * borrow for a job whose options leave the backend at its default (a worker's jobs share one: one compiled
- * instance, and the same bits as a backend of its own).
+ * Fits the job's model and returns it with its history; the caller disposes it. `lane.backend`: a wasm backend
+ * to borrow for a job whose options leave the backend at its default (a worker's jobs share one: one compiled
+ * instance, and the same bits as a backend of its own). A job naming dataset windows needs `lane.dataset`.
  */
 export async function runFitJob(job: FitJob, signal: AbortSignal | undefined, onEpoch?: (info: EpochInfo<string>) => void,
-                                backend?: () => Promise<Backend>): Promise<{ model: LinearClassifier | LinearRegressor; history: History<string> }> {
-  const borrow = backend && job.options.backend === undefined && job.options.threads === undefined;
-  const options = borrow ? { ...job.options, backend: await backend() } : job.options;
+                                lane?: Lane): Promise<{ model: LinearClassifier | LinearRegressor; history: History<string> }> {
+  const borrow = lane && job.options.backend === undefined && job.options.threads === undefined;
+  const options = borrow ? { ...job.options, backend: await lane.backend() } : job.options;
   const model = job.kind === "regressor" ? new LinearRegressor(options) : new LinearClassifier(options);
   try {
-    const X = job.rows ? pick(job.X, job.rows) : job.X, y = job.rows ? pickTargets(job.y, job.rows) : job.y;
-    const validation = job.validationRows ? [pick(job.X, job.validationRows), pickTargets(job.y, job.validationRows)] as [Rows, unknown]
-      : job.fit.validation;
+    const { X, y, validation } = jobData(job, lane?.dataset);
     const history = await (model as LinearClassifier).fit(X, y as Int32Array, {
       ...job.fit as object, validation: validation as never, signal, onEpoch: onEpoch as never,
     });
@@ -29,6 +34,20 @@ export async function runFitJob(job: FitJob, signal: AbortSignal | undefined, on
     model.dispose();
     throw e;
   }
+}
+
+/** The rows a job trains and is validated on. */
+function jobData(job: FitJob, dataset: DatasetHandle | undefined): { X: Rows; y: unknown; validation?: [Rows, unknown] } {
+  if (job.windows) {
+    if (!dataset) throw new Error("a job on a search's dataset ran where the dataset is not loaded");
+    const held = job.windows.validation;
+    return { X: windowRows(dataset, job.windows.train), y: job.y,
+      validation: held && [windowRows(dataset, held.rows), held.y] };
+  }
+  const X = job.X!;
+  if (!job.rows) return { X, y: job.y, validation: job.fit.validation };
+  return { X: pick(X, job.rows), y: pickTargets(job.y, job.rows),
+    validation: job.validationRows && [pick(X, job.validationRows), pickTargets(job.y, job.validationRows)] };
 }
 
 /** The listed rows of a dense X. */

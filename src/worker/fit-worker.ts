@@ -5,8 +5,9 @@
  */
 import { DivergenceError } from "../model/linear-model.js";
 import { nodeBuiltin, onNode } from "../node-builtins.js";
-import { runFitJob } from "./fit-job.js";
+import { runFitJob, type Lane } from "./fit-job.js";
 import { init } from "../init.js";
+import { laneBackend } from "../tune/dataset.js";
 import type { Backend } from "../backend/backend.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
@@ -16,13 +17,14 @@ interface Port {
 
 const controller = new AbortController();
 let backend: Promise<Backend> | null = null;
-const sharedBackend = (): Promise<Backend> => (backend ??= init());
+/** The jobs' backend: this worker's own, or its lane of a search's dataset once one is sent. */
+const lane: Lane = { backend: () => (backend ??= init()) };
 
 async function fit(message: Extract<ToWorker, { type: "fit" }>, port: Port): Promise<void> {
   const id = message.id;
   try {
     const { model, history } = await runFitJob(message, controller.signal,
-      (info) => port.postMessage({ type: "epoch", id, info: info as unknown as Record<string, number> }), sharedBackend);
+      (info) => port.postMessage({ type: "epoch", id, info: info as unknown as Record<string, number> }), lane);
     port.postMessage({ type: "done", id, json: model.toJSON(), history });
     model.dispose();
   } catch (e) {
@@ -34,7 +36,11 @@ async function fit(message: Extract<ToWorker, { type: "fit" }>, port: Port): Pro
 
 function onMessage(message: ToWorker, port: Port): void {
   if (message.type === "abort") controller.abort();
-  else void fit(message, port);
+  else if (message.type === "dataset" || message.type === "release") {
+    void backend?.then((previous) => previous.dispose());
+    lane.dataset = message.type === "dataset" ? message : undefined;
+    backend = message.type === "dataset" ? laneBackend(message, message.lane) : null;
+  } else void fit(message, port);
 }
 
 // No top-level await: bundlers build workers as classic scripts by default (vite's 'iife').
