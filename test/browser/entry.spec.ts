@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as simdlinear from "../../dist/index.js";
+import * as tune from "../../dist/tune/index.js";
 import { contentSecurityPolicy } from "../../demo/headers.js";
-import { classifierRun, mnistRun, softmaxRun } from "./fixtures/scenario.js";
+import { classifierRun, featuresRun, mnistRun, searchRun, softmaxRun } from "./fixtures/scenario.js";
 import { launchChromium, type Browser, type WatchedPage } from "./harness.js";
 import { serveStatic, type StaticServer } from "./server.js";
 
@@ -23,6 +24,8 @@ interface Harness {
   softmaxRun(options: object): Promise<Run>;
   mnistRun(options: object): Promise<Awaited<ReturnType<typeof mnistRun>>>;
   classifierRun(options: object): Promise<Awaited<ReturnType<typeof classifierRun>>>;
+  featuresRun(simd?: string): Promise<Awaited<ReturnType<typeof featuresRun>>>;
+  searchRun(workers: number): Promise<Awaited<ReturnType<typeof searchRun>>>;
   hostedRun(url: string, simd: string): Promise<Run>;
 }
 
@@ -127,6 +130,19 @@ describe("the entry, unbundled in Chromium", () => {
   });
 });
 
+describe("feature transforms in the page", () => {
+  it("run synchronously on their default backend, the shared instance of the page's best build, with Node's bits", async () => {
+    const page = await openEntry();
+    const run = harness(page);
+    const best = (await run("supportedSimd"))[0]!;
+    const byDefault = await run("featuresRun");
+    expect(byDefault).toEqual(await run("featuresRun", best));
+    expect(byDefault).toEqual(await featuresRun(simdlinear, best));
+    expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+    await page.page.close();
+  });
+});
+
 describe("LinearClassifier on MNIST, in the page and in Node", () => {
   it("loads the digits with loadMnist's default source and trains to the same weights, bit for bit", async () => {
     const page = await openEntry();
@@ -155,6 +171,33 @@ describe("a kernel build the page hosts itself", () => {
     expect(hosted.digest).toBe(inlined.digest);
     expect(hosted.weights).toEqual(inlined.weights);
     expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+  });
+});
+
+describe("search in the page", () => {
+  it("cross-origin isolated: two Web Workers over one shared dataset memory, the trials of a serial search bit for bit", async () => {
+    const isolated = await serveStatic(ROOT, { crossOriginIsolated: true });
+    try {
+      const page = await openEntry(isolated);
+      const run = harness(page);
+      const parallel = await run("searchRun", 2), serial = await run("searchRun", 1);
+      expect(parallel).toMatchObject({ workers: 2, fallback: null });
+      expect({ digest: parallel.digest, best: parallel.best }).toEqual({ digest: serial.digest, best: serial.best });
+      // Node (relaxed SIMD enabled by this suite's config) picks the build Chromium picks: the trials Node computes.
+      expect(simdlinear.supportedSimd()[0]).toBe((await run("supportedSimd"))[0]);
+      expect((await searchRun(simdlinear, tune, 2)).digest).toBe(parallel.digest);
+      expect(page.problems.filter((p) => !/eval/i.test(p))).toEqual([]);
+    } finally {
+      await isolated.close();
+    }
+  });
+
+  it("not isolated: the trials run on the page's thread, and the result says why", async () => {
+    const page = await openEntry();
+    const result = await harness(page)("searchRun", 2);
+    expect(result.workers).toBe(1);
+    expect(result.fallback).toMatch(/not cross-origin isolated/);
+    await page.page.close();
   });
 });
 

@@ -9,7 +9,7 @@ import puppeteer, { type Browser as FirefoxBrowser, type Page } from "puppeteer-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as simdlinear from "../../dist/index.js";
 import type { CheckRow } from "../../dist/cli/check.js";
-import { classifierRun } from "./fixtures/scenario.js";
+import { classifierRun, featuresRun } from "./fixtures/scenario.js";
 import { launchChromium } from "./harness.js";
 import { serveStatic, type StaticServer } from "./server.js";
 
@@ -103,6 +103,20 @@ describe(`Firefox ESR (${FIREFOX})`, () => {
     for (const loss of simdlinear.LOSSES) expect(agreement.some((r) => r.name.includes(loss))).toBe(true);
     for (const rule of simdlinear.UPDATE_RULES) expect(agreement.some((r) => r.name.includes(rule))).toBe(true);
     expect(rows.filter((r) => !(r.error <= r.tolerance)).map((r) => `${r.name}: ${r.error} > ${r.tolerance}`)).toEqual([]);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
+
+  it("the feature transforms run synchronously on their default backend, with Node's bits for that build", async () => {
+    const server = await serve(ROOT);
+    const { page, problems } = await firefoxPage(`${server.origin}/test/browser/pages/entry.html`);
+    await page.waitForFunction(() => "harness" in window);
+    type Page_ = { harness: { supportedSimd: string[]; featuresRun(simd?: string): Promise<{ cols: number; digest: string }> } };
+    const { best, byDefault } = await page.evaluate(async () => {
+      const h = (window as unknown as Page_).harness;
+      return { best: h.supportedSimd[0]!, byDefault: await h.featuresRun() };
+    });
+    expect(byDefault).toEqual(await featuresRun(simdlinear, best));
     await page.close();
     expect(problems).toEqual([]);
   });

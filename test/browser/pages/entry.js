@@ -1,6 +1,7 @@
 // The package's entry as a browser loads it from a static server: no bundler, no import map.
 import * as simdlinear from "/dist/index.js";
-import { classifierRun, mnistRun, softmaxRun } from "../fixtures/scenario.js";
+import * as tune from "/dist/tune/index.js";
+import { classifierRun, featuresRun, mnistRun, searchRun, softmaxRun } from "../fixtures/scenario.js";
 
 let evalBlocked = false;
 try {
@@ -16,6 +17,8 @@ window.harness = {
   softmaxRun: (initOptions) => softmaxRun(simdlinear, initOptions),
   mnistRun: (initOptions) => mnistRun(simdlinear, initOptions),
   classifierRun: (initOptions) => classifierRun(simdlinear, initOptions),
+  featuresRun: (simd) => featuresRun(simdlinear, simd),
+  searchRun: (workers) => searchRun(simdlinear, tune, workers),
   /** The user-hosted path: stream-compile a .wasm file the page fetched itself, then hand it to init. */
   hostedRun: async (url, simd) => softmaxRun(simdlinear, { module: await WebAssembly.compileStreaming(fetch(url)), simd }),
 };
