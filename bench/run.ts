@@ -1,8 +1,8 @@
 /**
  * `npm run bench` (quick, under 2 minutes) and `npm run bench:full`: every kernel on every build, the reference
  * and tfjs-wasm at the BENCH_SHAPES shapes; one epoch at the CIFAR-10 shape by every contender; peak memory of
- * our training; the 25-trial search with 1 and 2 workers (bench/search.ts) and the cost of a fit's yields
- * (bench/yield.ts). Writes bench/results/{latest.md, latest.json, gflops.svg} and prints the markdown.
+ * our training; the 25-trial search with 1 and 2 workers (bench/search.ts), the cost of a fit's yields
+ * (bench/yield.ts), and the epoch's profile, the WASM peak and the epoch for every C (bench/profile.ts). Writes bench/results/{latest.md, latest.json, gflops.svg} and prints the markdown.
  * Node 20 needs --experimental-wasm-relaxed-simd for the relaxed build (the npm scripts pass it).
  */
 import { execFileSync } from "node:child_process";
@@ -38,14 +38,16 @@ function memoryReport(build: string): MemoryReport | null {
   }
 }
 
-/** The last line a standalone bench prints, run in a child process of its own. */
-function childLine(script: string, args: string[]): string {
+/** What a standalone bench prints, run in a child process of its own. */
+function childOutput(script: string, args: string[]): string {
   try {
-    return execFileSync(process.execPath, [...process.execArgv, script, ...args], { encoding: "utf8" }).trim().split("\n").pop()!;
+    return execFileSync(process.execPath, [...process.execArgv, script, ...args], { encoding: "utf8" }).trim();
   } catch (e) {
     return `${script} failed: ${(e as Error).message}`;
   }
 }
+
+const childLine = (script: string, args: string[]): string => childOutput(script, args).split("\n").pop()!;
 
 async function main(): Promise<void> {
   const mode: Mode = process.argv.includes("--full") ? "full" : "quick";
@@ -107,7 +109,10 @@ async function main(): Promise<void> {
   log("search and yield (child processes)");
   const extras = [childLine("bench/search.ts", ["--rounds", mode === "full" ? "3" : "1"]), childLine("bench/yield.ts", [])];
   mkdirSync(RESULTS, { recursive: true });
-  const report = `${markdown(results)}\n## Search and the fits' yield to the event loop\n\n${extras.map((line) => `- ${line}`).join("\n")}\n`;
+  log("profile, peak and every C (child process)");
+  const profile = childOutput("bench/profile.ts", ["--reps", mode === "full" ? "7" : "3"]);
+  const report = `${markdown(results)}\n## Search and the fits' yield to the event loop\n\n${extras.map((line) => `- ${line}`).join("\n")}\n`
+    + `\n## Where the epoch's time goes, the WASM peak, and every C (bench/profile.ts)\n\n${profile}\n`;
   const json = JSON.stringify(results, null, 1);
   writeFileSync(join(RESULTS, "latest.md"), report);
   writeFileSync(join(RESULTS, "latest.json"), json);

@@ -1,0 +1,145 @@
+// Where an epoch's time goes, and what share of this CPU's WASM peak each shape reaches, on the relaxed and SIMD
+// builds side by side in one process:
+// - the peak: bench/peak/peak.as.ts, 12 independent multiply-add accumulators, compiled here with the builds' flags;
+// - the profile of the CIFAR-shaped epoch (N = 10,000, D = 3,072, C = 10, batch 200, softmax + SGD): each kernel of
+//   the unfused step summed over the epoch's 50 steps, the fused step, and LinearClassifier.fit's epoch;
+// - the epoch by `fit` for every C of the issue, with GFLOP/s and share of the peak.
+// node --experimental-wasm-relaxed-simd --import tsx bench/profile.ts [--reps 5]
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import asc from "assemblyscript/asc";
+import { loadKernels, supportedSimd, type Kernels, type SimdLevel } from "../src/wasm/loader.js";
+import { init } from "../src/init.js";
+import { LOSSES } from "../src/types.js";
+import { updateKernel } from "../src/backend/wasm-ops.js";
+import { resolveUpdate } from "../src/backend/optimizer.js";
+import { padCols, Scope } from "../src/wasm/scope.js";
+import { epochData, fitWeights, KernelTrainer, ResidentData, type EpochData } from "./epoch.js";
+import { median } from "./timing.js";
+
+const { values } = parseArgs({ options: { reps: { type: "string", default: "5" } } });
+const REPS = Number(values.reps);
+const CLASSES = [2, 3, 10, 16, 17, 100, 1000];
+const D = 3072, BATCH = 200;
+const log = (line: string): void => void process.stderr.write(line + "\n");
+
+const builds = supportedSimd().filter((s): s is Exclude<SimdLevel, "none"> => s !== "none");
+if (!builds.includes("relaxed")) log("relaxed SIMD is not available: run with --experimental-wasm-relaxed-simd");
+
+/** Median of `reps` timed calls after one untimed call. */
+async function timed(reps: number, fn: () => unknown): Promise<number> {
+  await fn();
+  const ms: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+/** GFLOP/s of the peak loop on a build. */
+async function peak(level: SimdLevel): Promise<number> {
+  const source = readFileSync(new URL("./peak/peak.as.ts", import.meta.url), "utf8");
+  const enable = level === "relaxed" ? ["simd", "relaxed-simd"] : ["simd"];
+  const { binary, error } = await asc.compileString(source, { optimizeLevel: 3, runtime: "stub", noAssert: true, enable });
+  if (error || !binary) throw new Error(`peak.as.ts: ${error?.message}`);
+  const { instance } = await WebAssembly.instantiate(binary as Uint8Array<ArrayBuffer>, { env: { abort() {} } });
+  const run = instance.exports.peak as (iterations: number, seed: number) => number, iterations = 2e7;
+  for (let w = 0; w < 3; w++) run(iterations / 10, 1); // up to the optimising tier
+  // The best repetition: the peak is what the core can do, and a slower one only saw other load.
+  const ms: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const t0 = performance.now();
+    run(iterations, 1);
+    ms.push(performance.now() - t0);
+  }
+  return (96 * iterations) / Math.min(...ms) / 1e6;
+}
+
+/** Each kernel of the step, and the whole step, summed over one epoch's steps on resident buffers. */
+function profile(kernels: Kernels, data: EpochData): Record<string, () => void> {
+  const resident = new ResidentData(kernels, data), k = kernels.exports, { n: N, d, classes: c, x, y, order } = resident;
+  const cp = padCols(c), scope = new Scope(kernels.heap), hyper = resolveUpdate("sgd", { learningRate: 1e-3 }, {});
+  const block = (floats: number): number => {
+    const p = scope.alloc(floats * 4);
+    kernels.heap.f32(p, floats).fill(0);
+    return p;
+  };
+  const w = block(d * cp), b = block(cp), s = block(BATCH * cp), ds = block(BATCH * cp), dw = block(d * cp), db = block(cp);
+  const steps = (body: (n: number, idx: number) => void) => () => {
+    for (let start = 0; start < N; start += BATCH) body(Math.min(BATCH, N - start), order + start * 4);
+  };
+  const fused = new KernelTrainer(resident, { loss: "softmax", rule: "sgd" }, true);
+  return {
+    "scores S = X·W + b": steps((n, idx) => k.scores(n, d, cp, x, d * 4, idx, w, b, s)),
+    "softmax loss and dS": steps((n, idx) => k.softmax(n, c, cp, s, y, idx, 0, 0, ds)),
+    "rank update dW = Xᵀ·dS": steps((n, idx) => k.weightGradient(n, d, cp, x, d * 4, idx, ds, 1 / n, dw)),
+    "bias gradient": steps((n) => k.biasGradient(n, cp, ds, 1 / n, db)),
+    "SGD update of W and b": steps(() => updateKernel(k, "sgd", (d + 1) * cp, w, dw, 0, 0, hyper)),
+    "fused step (scores, loss, rank update in one pass) + update": () => fused.epoch(),
+    "fused kernel alone": steps((n, idx) => k.fusedStep(LOSSES.indexOf("softmax"), n, d, c, cp, x, d * 4, idx, y, idx, 0, 0, 1,
+      w, b, s, ds, 1 / n, dw, db)),
+  };
+}
+
+/** One epoch of LinearClassifier.fit (the median of a 3-epoch fit's epochs). */
+async function fitEpoch(simd: SimdLevel, data: EpochData, threads = 1): Promise<number> {
+  const backend = await init({ simd, threads });
+  try {
+    const seconds: number[] = [];
+    await fitWeights(backend, data, { loss: "softmax", rule: "sgd" }, 1); // warm
+    for (let r = 0; r < Math.max(1, Math.floor(REPS / 2)); r++) {
+      await fitWeights(backend, data, { loss: "softmax", rule: "sgd" }, 3, (s) => seconds.push(s * 1000));
+    }
+    return median(seconds);
+  } finally {
+    backend.dispose();
+  }
+}
+
+const peaks = Object.fromEntries(await Promise.all(builds.map(async (b) => [b, await peak(b)] as const)));
+log(`peak: ${builds.map((b) => `${b} ${peaks[b]!.toFixed(1)} GFLOP/s`).join(", ")}`);
+const lines: string[] = [];
+lines.push(`WASM peak measured in this run (12 independent accumulators, one thread): `
+  + builds.map((b) => `${b} ${peaks[b]!.toFixed(1)} GFLOP/s (${b === "relaxed" ? "relaxed_madd" : "f32x4.mul + f32x4.add"})`).join(", ") + ".");
+
+const cifar = epochData(10_000, D, 10, BATCH);
+const flop = 4 * cifar.X.rows * D * 10;
+const profiles = await Promise.all(builds.map(async (b) => [b, profile(await loadKernels(b), cifar)] as const));
+const phases = Object.keys(profiles[0]![1]);
+const ms: Record<string, Record<string, number>> = {};
+for (const [b, fns] of profiles) ms[b] = {};
+for (const phase of phases) for (const [b, fns] of profiles) ms[b]![phase] = await timed(REPS, fns[phase]!);
+for (const b of builds) {
+  ms[b]!["LinearClassifier.fit epoch"] = await fitEpoch(b, cifar);
+  ms[b]!["LinearClassifier.fit epoch, 2 threads"] = await fitEpoch(b, cifar, 2);
+}
+log("profile done");
+lines.push("", "| CIFAR-shaped epoch, softmax + SGD | " + builds.map((b) => `${b} ms | share`).join(" | ") + " |",
+  "| --- | " + builds.map(() => "---: | ---:").join(" | ") + " |");
+const unfused = phases.slice(0, 5);
+for (const phase of [...phases, "LinearClassifier.fit epoch", "LinearClassifier.fit epoch, 2 threads"]) {
+  lines.push(`| ${phase} | ` + builds.map((b) => {
+    const threads = phase.endsWith("2 threads") ? 2 : 1, t = ms[b]![phase]!;
+    const share = phase.startsWith("fused") || phase.startsWith("Linear")
+      ? `${((flop / t / 1e6 / peaks[b]! / threads) * 100).toFixed(0)} % of ${threads > 1 ? "2 × " : ""}peak` : `${((t / ms[b]!["fused step (scores, loss, rank update in one pass) + update"]!) * 100).toFixed(0)} % of the fused step`;
+    return `${t.toFixed(1)} | ${share}`;
+  }).join(" | ") + " |");
+}
+lines.push(`| sum of the unfused kernels | ` + builds.map((b) => `${unfused.reduce((a, p) => a + ms[b]![p]!, 0).toFixed(1)} | —`).join(" | ") + " |");
+
+lines.push("", "| C (D = 3,072, batch 200, softmax + SGD, `fit`) | N | " + builds.map((b) => `${b} ms/epoch | GFLOP/s | share of peak`).join(" | ") + " |",
+  "| ---: | ---: | " + builds.map(() => "---: | ---: | ---:").join(" | ") + " |");
+for (const C of CLASSES) {
+  const N = Math.min(10_000, Math.max(1000, Math.round(1.23e9 / (4 * D * C) / BATCH) * BATCH));
+  const data = epochData(N, D, C, BATCH), f = 4 * N * D * C;
+  const cells: string[] = [];
+  for (const b of builds) {
+    const t = await fitEpoch(b, data), g = f / t / 1e6;
+    cells.push(`${t.toFixed(1)} | ${g.toFixed(1)} | ${((g / peaks[b]!) * 100).toFixed(0)} %`);
+  }
+  lines.push(`| ${C} | ${N} | ${cells.join(" | ")} |`);
+  log(`C = ${C} done`);
+}
+process.stdout.write(lines.join("\n") + "\n");
