@@ -54,6 +54,8 @@ interface Run {
   scaler: Preprocessor | null;
   Xtrain: Matrix;
   Xtest: Matrix;
+  /** Time of the feature transforms of the train and test rows (0 on raw input). */
+  featureSeconds: number;
 }
 
 export async function train(opts: TrainOptions): Promise<void> {
@@ -63,11 +65,13 @@ export async function train(opts: TrainOptions): Promise<void> {
     data.input.transform = featureSpec(opts, data);
     const templateShape = templateLayout(opts, data);
     const transform = (X: Matrix): Matrix => (data.input.transform ? extractFeatures(backend, X, data.input.transform) : X);
+    const extracting = performance.now();
     const Xtrain = transform(data.train.X), Xtest = transform(data.test.X);
+    const featureSeconds = data.input.transform ? (performance.now() - extracting) / 1000 : 0;
     const scale = opts.scale ?? (opts.data || data.input.transform ? "standardize" : "none");
     const scaler = scale === "none" ? null : (scale === "standardize" ? standardize() : minMax()).fit(Xtrain);
     const prepare = (X: Matrix): Matrix => scaler?.transform(X) ?? X;
-    const run: Run = { data, scale, scaler, Xtrain: prepare(Xtrain), Xtest: prepare(Xtest) };
+    const run: Run = { data, scale, scaler, Xtrain: prepare(Xtrain), Xtest: prepare(Xtest), featureSeconds };
     const model = new LinearClassifier(withoutUndefined({
       loss: opts.loss,
       optimizer: withoutUndefined({ rule: opts.optimizer, learningRate: opts.lr, schedule: { type: opts.schedule } }),
@@ -87,10 +91,11 @@ export async function train(opts: TrainOptions): Promise<void> {
 
 /** Trains with a progress bar (unless --json), then prints the test figures and saves the model if asked. */
 async function report(opts: TrainOptions, run: Run, model: LinearClassifier, backend: Backend): Promise<void> {
-  const { data, scale, scaler, Xtrain, Xtest } = run;
+  const { data, scale, scaler, Xtrain, Xtest, featureSeconds } = run;
   const epochs = opts.epochs;
   if (!opts.json) {
-    const transform = data.input.transform ? `; features: ${data.input.transform.kinds.join("+")}` : "";
+    const transform = data.input.transform
+      ? `; features: ${data.input.transform.kinds.join("+")} (extracted in ${featureSeconds.toFixed(2)} s)` : "";
     console.log(`${data.name}: ${Xtrain.rows} train / ${Xtest.rows} test rows, ${Xtrain.cols} features${transform}; scaling: ${scale}`);
     console.log(`${opts.loss} loss, ${opts.optimizer}, ${epochs} epochs, batch ${batchFor(opts.batchSize ?? null, Xtrain.rows)}, `
       + `${backend.name}${backend.simd ? ` (${backend.simd})` : ""} backend`);
@@ -117,7 +122,7 @@ async function report(opts: TrainOptions, run: Run, model: LinearClassifier, bac
     data: data.name, train: Xtrain.rows, test: Xtest.rows, features: Xtrain.cols, classes,
     loss: opts.loss, optimizer: opts.optimizer, epochs: history.epochs.length, scale,
     backend: backend.name, simd: backend.simd, finalLoss: history.loss.at(-1),
-    trainAccuracy: model.score(Xtrain, data.train.y), testAccuracy, seconds, confusion, saved: opts.save ?? null,
+    trainAccuracy: model.score(Xtrain, data.train.y), testAccuracy, seconds, featureSeconds, confusion, saved: opts.save ?? null,
   };
   if (opts.json) {
     console.log(JSON.stringify(summary));
