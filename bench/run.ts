@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     kernels, epochs, memory,
   };
   log("search and yield (child processes)");
-  const extras = [childLine("bench/search.ts", ["--rounds", mode === "full" ? "3" : "1"]), childLine("bench/yield.ts", [])];
+  const extras = [childLine("bench/search.ts", ["--rounds", mode === "full" ? "5" : "3"]), childLine("bench/yield.ts", [])];
   mkdirSync(RESULTS, { recursive: true });
   log("profile, peak and every C (child process)");
   const profile = childOutput("bench/profile.ts", ["--reps", mode === "full" ? "7" : "3"]);
