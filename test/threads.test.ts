@@ -410,15 +410,32 @@ describe("ThreadTuner", () => {
   it("tries both, keeps the faster, and tries the other again less and less often", () => {
     const tuner = new ThreadTuner(4);
     const picks = drive(tuner, 200, (t) => (t === 1 ? 2 : 1));
-    expect(picks.slice(0, 6)).toEqual([4, 1, 4, 1, 4, 1]);
+    expect(picks.slice(0, 6)).toEqual([4, 4, 4, 1, 1, 1]); // a run of POOL_RUN calls on each
     const retries = callsOn(picks, 1, 6);
     expect(retries.length).toBeLessThanOrEqual(5);
     const gaps = retries.slice(1).map((r, i) => r - retries[i]!);
     expect(gaps).toEqual([...gaps].sort((a, b) => a - b));
     // The load changes: now one thread is faster, and the tuner follows within a few calls.
     const later = drive(tuner, 256, (t) => (t === 1 ? 1 : 5));
-    expect(callsOn(later, 4, 0).length).toBeLessThanOrEqual(WINDOW + 7); // to see it, then the retries
-    expect(later.slice(-100).filter((t) => t === 4).length).toBeLessThanOrEqual(2);
+    // To see it (a window), then retries 8, 16, 32, 64, 64, … calls apart, each a run of 3 pool calls.
+    const poolRuns = (picks: number[]) => picks.filter((t, i) => t === 4 && picks[i - 1] !== 4).length;
+    expect(callsOn(later, 4, 0).length).toBeLessThanOrEqual(WINDOW + 3 * 6);
+    expect(poolRuns(later.slice(WINDOW + 1))).toBeLessThanOrEqual(6);
+    expect(later.slice(-100).filter((t) => t === 4).length).toBeLessThanOrEqual(2 * 3);
+  });
+
+  it("retries the pool in runs of calls, so that a pool whose first call after idling is slow still wins", () => {
+    // The workers' caches are cold after calls on the caller alone: the pool's first call then takes 3, its
+    // next ones 1, against 2 on the caller alone. Retried one call at a time, it would never win.
+    const tuner = new ThreadTuner(2);
+    let last = 0;
+    const picks = drive(tuner, 60, (t) => {
+      const ms = t === 1 ? 2 : last === 2 ? 1 : 3;
+      last = t;
+      return ms;
+    });
+    expect(picks.slice(0, 6)).toEqual([2, 2, 2, 1, 1, 1]);
+    expect(picks.slice(-40).filter((t) => t === 2).length).toBeGreaterThanOrEqual(36);
   });
 
   it("is not fooled by one slow call nor by a short burst, and comes back soon after a long one", () => {
