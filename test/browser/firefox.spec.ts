@@ -48,6 +48,19 @@ async function firefoxPage(url: string): Promise<{ page: Page; problems: string[
   return { page, problems };
 }
 
+/**
+ * Polls `predicate` in the page until it holds. Not puppeteer's waitForFunction: over BiDi it builds the predicate
+ * with Function() in the page, which these pages' CSP refuses in Firefox ESR 140 (Debian bookworm's), while an
+ * evaluate goes through.
+ */
+async function waitUntil(page: Page, predicate: () => boolean, timeout = 30_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (!(await page.evaluate(predicate))) {
+    if (Date.now() > deadline) throw new Error(`Firefox: not true within ${timeout} ms: ${predicate}`);
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+}
+
 describe(`Firefox ESR (${FIREFOX})`, () => {
   it("the built demo's MNIST page trains 3 epochs on wasm to the test accuracy Chromium reaches", async () => {
     if (!existsSync(join(DIST, "mnist.html"))) throw new Error("demo/dist is missing: run `npm run build:demo` first");
@@ -65,7 +78,7 @@ describe(`Firefox ESR (${FIREFOX})`, () => {
     const { page, problems } = await firefoxPage(`${server.origin}/mnist.html`);
     await page.waitForSelector("body[data-ready]");
     await page.evaluate(start);
-    await page.waitForFunction(done, { timeout: 150_000 });
+    await waitUntil(page, done, 150_000);
     const inFirefox = await page.evaluate(accuracy);
     await page.close();
 
@@ -89,7 +102,7 @@ describe(`Firefox ESR (${FIREFOX})`, () => {
   it("simdlinear check: every loss and update rule of every build agrees with the reference in the page", async () => {
     const server = await serve(ROOT);
     const { page, problems } = await firefoxPage(`${server.origin}/test/browser/pages/entry.html`);
-    await page.waitForFunction(() => "harness" in window);
+    await waitUntil(page, () => "harness" in window);
     // A string, so that vitest does not rewrite the page's import() into its own loader.
     const { builds, rows } = await page.evaluate(`(async () => {
       const { runChecks } = await import("/dist/cli/check.js");
@@ -110,7 +123,7 @@ describe(`Firefox ESR (${FIREFOX})`, () => {
   it("the feature transforms run synchronously on their default backend, with Node's bits for that build", async () => {
     const server = await serve(ROOT);
     const { page, problems } = await firefoxPage(`${server.origin}/test/browser/pages/entry.html`);
-    await page.waitForFunction(() => "harness" in window);
+    await waitUntil(page, () => "harness" in window);
     type Page_ = { harness: { supportedSimd: string[]; featuresRun(simd?: string): Promise<{ cols: number; digest: string }> } };
     const { best, byDefault } = await page.evaluate(async () => {
       const h = (window as unknown as Page_).harness;
@@ -124,7 +137,7 @@ describe(`Firefox ESR (${FIREFOX})`, () => {
   it("cross-origin isolated: init({ threads: 2 }) trains on two threads to the weights Node fits on two threads", async () => {
     const server = await serve(ROOT, true);
     const { page, problems } = await firefoxPage(`${server.origin}/test/browser/pages/entry.html`);
-    await page.waitForFunction(() => "harness" in window);
+    await waitUntil(page, () => "harness" in window);
     const options = { simd: "simd", threads: 2 } as const;
     const inPage = await page.evaluate((o) => (window as unknown as { harness: { crossOriginIsolated: boolean; classifierRun(o: unknown): Promise<{ threads: number; threadsFallback: string | null; accuracy: number; digest: string }> } })
       .harness.classifierRun(o).then((r) => ({ ...r, isolated: (window as unknown as { harness: { crossOriginIsolated: boolean } }).harness.crossOriginIsolated })), options);
