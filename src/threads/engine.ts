@@ -38,8 +38,8 @@ const FIRST_RETRY = 8, MAX_POOL_RETRY = 64, MAX_CALLER_RETRY = 256;
 const WINDOW = 16;
 /**
  * The pool is tried in runs of POOL_RUN calls, at warm-up (the pool's run, then as many calls on the caller
- * alone) and at every retry: the first pool call after calls on the caller alone finds the workers' caches cold
- * and their cores clocked down, and on this 2-core machine took 1.7–2× a warm one (670–750 µs against 330–450 for
+ * alone) and at every retry: the first pool call after calls on the caller alone wakes sleeping workers whose
+ * caches have gone cold, and on this 2-core machine took 1.7–2× a warm one (670–750 µs against 330–450 for
  * the CIFAR-shaped step). Tried one call at a time, the pool lost every retry and a fit ran its first 4–5 epochs
  * on one thread.
  */
