@@ -11,7 +11,7 @@ import { updateKernel } from "../src/backend/wasm-ops.js";
 import { ReferenceOps } from "../src/backend/reference-ops.js";
 import * as optim from "../src/reference/optim.js";
 import type { Kernels } from "../src/wasm/loader.js";
-import { padCols, readMatrix, Scope } from "../src/wasm/scope.js";
+import { padCols, readMatrix, Scope, tailPackBytes } from "../src/wasm/scope.js";
 import { Rng } from "../src/data/rng.js";
 import { LOSSES } from "../src/types.js";
 import { init } from "../src/init.js";
@@ -136,6 +136,7 @@ export class KernelTrainer implements Trainer {
   private readonly ds: number;
   private readonly dw: number;
   private readonly db: number;
+  private readonly pack: number;
   /** Optimizer state of W and of b (Adam's m, v; 0 for SGD), and every state array with its length. */
   private readonly stateW: [number, number];
   private readonly stateB: [number, number];
@@ -163,6 +164,7 @@ export class KernelTrainer implements Trainer {
     this.ds = zeros(batch * cp);
     this.dw = zeros(d * cp);
     this.db = zeros(cp);
+    this.pack = zeros(tailPackBytes(d, resident.classes) / 4);
     const stateful = config.rule === "adam";
     this.stateW = stateful ? [state(d * cp), state(d * cp)] : [0, 0];
     this.stateB = stateful ? [state(cp), state(cp)] : [0, 0];
@@ -185,9 +187,9 @@ export class KernelTrainer implements Trainer {
     for (let start = 0; start < N; start += batch) {
       const n = Math.min(batch, N - start), idx = order + start * 4;
       if (this.fused) {
-        k.fusedStep(LOSSES.indexOf(loss), n, d, c, cp, x, d * 4, idx, y, idx, 0, 0, 1, this.w, this.b, this.s, this.ds, 1 / n, this.dw, this.db);
+        k.fusedStep(LOSSES.indexOf(loss), n, d, c, cp, x, d * 4, idx, y, idx, 0, 0, 1, this.w, this.b, this.s, this.ds, 1 / n, this.dw, this.db, this.pack);
       } else {
-        k.scores(n, d, cp, x, d * 4, idx, this.w, this.b, this.s);
+        k.scores(n, d, c, cp, x, d * 4, idx, this.w, this.b, this.s);
         if (loss === "softmax") k.softmax(n, c, cp, this.s, y, idx, 0, 0, this.ds);
         else k.hinge(n, c, cp, this.s, y, idx, 0, 0, 1, this.ds);
         k.weightGradient(n, d, cp, x, d * 4, idx, this.ds, 1 / n, this.dw);

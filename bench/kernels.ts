@@ -10,7 +10,7 @@ import { resolveUpdate, STATE_FIELDS } from "../src/backend/optimizer.js";
 import { ReferenceOps } from "../src/backend/reference-ops.js";
 import { updateKernel } from "../src/backend/wasm-ops.js";
 import type { Kernels } from "../src/wasm/loader.js";
-import { padCols, readMatrix, Scope } from "../src/wasm/scope.js";
+import { padCols, readMatrix, Scope, tailPackBytes } from "../src/wasm/scope.js";
 import type { Shape } from "../test/shapes.js";
 import { lossError, makeProblem, relError, targetsOf, type Problem } from "./problem.js";
 import { gradients, lossAndGradient, oneHot, tensor, type PeerLoss } from "./tfjs.js";
@@ -57,6 +57,7 @@ class Staged {
   readonly dsIn: number;
   readonly dw: number;
   readonly db: number;
+  readonly pack: number;
   readonly y: number;
   readonly t: Record<string, number>;
 
@@ -73,9 +74,10 @@ class Staged {
     this.dsIn = sc.matrix(p.dS, this.cp);
     this.dw = sc.alloc(D * this.cp * 4);
     this.db = sc.alloc(this.cp * 4);
+    this.pack = sc.alloc(tailPackBytes(D, C));
     this.y = sc.i32(p.y);
     this.t = { logistic: sc.matrix(p.T.logistic), "attribute-hinge": sc.matrix(p.T["attribute-hinge"]), regression: sc.matrix(p.T.regression) };
-    kernels.exports.scores(N, D, this.cp, this.x, D * 4, this.idx, this.w, this.b, this.s);
+    kernels.exports.scores(N, D, C, this.cp, this.x, D * 4, this.idx, this.w, this.b, this.s);
   }
 
   get k() {
@@ -101,8 +103,8 @@ class Staged {
 
   step(kind: PeerLoss, fused: boolean): number {
     const { k, n, d, c, cp, x, idx, y, w, b, s, ds, dw, db } = this;
-    if (fused) return k.fusedStep(LOSSES.indexOf(kind), n, d, c, cp, x, d * 4, idx, y, idx, 0, 0, 1, w, b, s, ds, 1 / n, dw, db);
-    k.scores(n, d, cp, x, d * 4, idx, w, b, s);
+    if (fused) return k.fusedStep(LOSSES.indexOf(kind), n, d, c, cp, x, d * 4, idx, y, idx, 0, 0, 1, w, b, s, ds, 1 / n, dw, db, this.pack);
+    k.scores(n, d, c, cp, x, d * 4, idx, w, b, s);
     const sum = this.loss(kind);
     k.weightGradient(n, d, cp, x, d * 4, idx, ds, 1 / n, dw);
     k.biasGradient(n, cp, ds, 1 / n, db);
@@ -118,11 +120,11 @@ class Staged {
 const hyperOf = (rule: UpdateRule): UpdateHyper => resolveUpdate(rule, {}, {});
 
 function wasmImpls(st: Staged, p: Problem): Map<string, Impl> {
-  const { k, n, d, cp } = st;
+  const { k, n, d, c, cp } = st;
   const impls = new Map<string, Impl>();
   impls.set("scores", {
-    run: () => k.scores(n, d, cp, st.x, d * 4, st.idx, st.w, st.b, st.s),
-    outputs: () => (k.scores(n, d, cp, st.x, d * 4, st.idx, st.w, st.b, st.s), { arrays: [st.read(st.s, n)] }),
+    run: () => k.scores(n, d, c, cp, st.x, d * 4, st.idx, st.w, st.b, st.s),
+    outputs: () => (k.scores(n, d, c, cp, st.x, d * 4, st.idx, st.w, st.b, st.s), { arrays: [st.read(st.s, n)] }),
   });
   impls.set("dW = Xᵀ·dS/N", {
     run: () => k.weightGradient(n, d, cp, st.x, d * 4, st.idx, st.dsIn, 1 / n, st.dw),

@@ -21,6 +21,7 @@ import { initTfjs, tfjsEpoch } from "./tfjs.js";
 import { chart, markdown, PEER, REFERENCE, TUNED_PEER, type Results } from "./report.js";
 import type { MemoryReport } from "./memory.js";
 import type { Mode } from "./timing.js";
+import { numpyEpoch, numpySection } from "./numpy.js";
 
 const RESULTS = "bench/results";
 const REPS: Record<Mode, { fast: number; slow: number }> = { quick: { fast: 5, slow: 1 }, full: { fast: 11, slow: 3 } };
@@ -97,6 +98,8 @@ async function main(): Promise<void> {
   const epochs = await benchEpochs(data, contenders, REPS[mode], log);
   for (const [, resident] of residents) resident.dispose();
   for (const backend of [...backends, ...threaded]) backend.dispose();
+  log("numpy on 1 and 2 threads (child processes)");
+  const numpy = [1, 2].map((threads) => ({ threads, epoch: numpyEpoch(data.X.rows, data.X.cols, data.classes, REPS[mode].fast, threads) }));
 
   const results: Results = {
     env: {
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   log("profile, peak and every C (child process)");
   const profile = childOutput("bench/profile.ts", ["--reps", mode === "full" ? "7" : "3"]);
-  const report = `${markdown(results)}\n## Search and the fits' yield to the event loop\n\n${extras.map((line) => `- ${line}`).join("\n")}\n`
+  const report = `${markdown(results)}\n${numpySection(epochs, numpy)}\n\n## Search and the fits' yield to the event loop\n\n${extras.map((line) => `- ${line}`).join("\n")}\n`
     + `\n## Where the epoch's time goes, the WASM peak, and every C (bench/profile.ts)\n\n${profile}\n`;
   const json = JSON.stringify(results, null, 1);
   writeFileSync(join(RESULTS, "latest.md"), report);

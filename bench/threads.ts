@@ -4,7 +4,6 @@
 // (Node 20 runs the relaxed-SIMD build, with its fused multiply-add, only with --experimental-wasm-relaxed-simd.)
 // The 1- and 2-thread engines run their epochs alternately, so that a change of machine load hits both. Each
 // cell is "median (min)" over the epochs: on a shared machine the minimum is the better estimate of idle speed.
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { init, type Backend, type LossKind, type UpdateRule } from "../src/index.js";
 import { DEFAULT_FIXED_HYPER, resolveUpdate } from "../src/backend/optimizer.js";
@@ -12,8 +11,9 @@ import { Rng } from "../src/data/rng.js";
 import { createEngine } from "../src/train/create-engine.js";
 import type { TrainingEngine } from "../src/train/engine.js";
 import { ThreadedStep } from "../src/threads/step.js";
-import { padCols } from "../src/wasm/scope.js";
+import { padCols, tailPackBytes } from "../src/wasm/scope.js";
 import type { WasmOps } from "../src/backend/wasm-ops.js";
+import { numpyEpoch } from "./numpy.js";
 
 const N = 10_000, D = 3072, C = 10;
 const epochsArg = process.argv.indexOf("--epochs");
@@ -85,7 +85,7 @@ console.log("batch  1 thread µs (min)  2 threads µs (min)");
   heap.u32(order, 256).set(Uint32Array.from({ length: 256 }, (_, i) => i));
   const layout = { loss: "softmax" as const, d: D, c: C, cp, delta: 1, cw: 0, l2: 0, l1: 0,
     params: block((D + 1) * cp * 4), grad: block((D + 1) * cp * 4), s: block(256 * cp * 4), ds: block(256 * cp * 4),
-    partials: block((D + 1) * cp * 4), chunks: 2 };
+    partials: block((D + 1) * cp * 4), packs: block(2 * tailPackBytes(D, C)), chunks: 2 };
   const step = new ThreadedStep(two.pool!, layout);
   const hyper = resolveUpdate("sgd", { learningRate: 1e-3, momentum: 0 }, {});
   for (const n of [8, 16, 32, 64, 128, 200]) {
@@ -111,28 +111,9 @@ console.log("batch  1 thread µs (min)  2 threads µs (min)");
 one.dispose();
 two.dispose();
 
-// numpy + OpenBLAS, same epoch: softmax loss and gradient, SGD, batch 200.
-const numpy = spawnSync("python3", ["-c", `
-import time, numpy as np
-N, D, C, B = ${N}, ${D}, ${C}, 200
-rng = np.random.default_rng(1)
-X = rng.standard_normal((N, D), dtype=np.float32); y = rng.integers(0, C, N)
-W = np.zeros((D, C), np.float32); b = np.zeros(C, np.float32)
-def epoch():
-    global W, b
-    order = rng.permutation(N)
-    for s in range(0, N, B):
-        i = order[s:s + B]; xb = X[i]; n = len(i)
-        S = xb @ W + b; S -= S.max(axis=1, keepdims=True)
-        P = np.exp(S); P /= P.sum(axis=1, keepdims=True)
-        loss = -np.log(P[np.arange(n), y[i]]).mean()
-        P[np.arange(n), y[i]] -= 1; P /= n
-        W -= 1e-3 * (xb.T @ P + 2e-4 * W); b -= 1e-3 * P.sum(axis=0)
-epoch()
-ts = []
-for _ in range(${EPOCHS}):
-    t = time.perf_counter(); epoch(); ts.append((time.perf_counter() - t) * 1000)
-print(f"{sorted(ts)[len(ts) // 2]:.1f} ({min(ts):.1f})")
-`], { encoding: "utf8" });
-console.log(numpy.status === 0 ? `\nnumpy ${"softmax sgd 200".padEnd(16)} ${numpy.stdout.trim()} ms/epoch (OpenBLAS, its default threads), load ${load()}`
-  : `\nnumpy: not measured (${(numpy.stderr || String(numpy.error)).trim().split("\n").pop()})`);
+// numpy + OpenBLAS, same epoch (bench/numpy.ts), on 1 thread and on 2.
+for (const threads of [1, 2]) {
+  const np = numpyEpoch(N, D, C, EPOCHS, threads);
+  console.log(typeof np === "string" ? `\nnumpy: not measured (${np})`
+    : `\nnumpy ${"softmax sgd 200".padEnd(16)} ${np.median.toFixed(1)} (${np.min.toFixed(1)}) ms/epoch (OpenBLAS, ${threads} thread${threads > 1 ? "s" : ""}), load ${load()}`);
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { init, LABEL_LOSSES, LOSSES, type Backend, type LossKind, type Matrix } from "../src/index.js";
 import { loadKernels, type Kernels } from "../src/wasm/loader.js";
-import { padCols, withScope, writeMatrix, type Scope } from "../src/wasm/scope.js";
+import { padCols, tailPackBytes, withScope, writeMatrix, type Scope } from "../src/wasm/scope.js";
 import { Rng } from "../src/data/rng.js";
 import { EDGE_SHAPES, GRID, type Shape } from "./shapes.js";
 import {
@@ -130,7 +130,7 @@ function stage(sc: Scope, fx: Fixture, kind: LossKind, weighted: boolean, gather
     cw: weighted ? sc.f32(fx.classWeight) : 0,
     sw: weighted ? sc.f32(fx.sampleWeight) : 0,
     w: sc.matrix(fx.W, cp), b: sc.matrix({ rows: 1, cols: c, data: fx.b }, cp),
-    s: garbage(n * cp), ds: garbage(n * cp), dw: garbage(d * cp), db: garbage(cp),
+    s: garbage(n * cp), ds: garbage(n * cp), dw: garbage(d * cp), db: garbage(cp), pack: garbage(tailPackBytes(d, c) / 4),
   };
 }
 
@@ -163,7 +163,7 @@ function fusedStep(kernels: Kernels, fx: Fixture, kind: LossKind, weighted: bool
   return withScope(kernels.heap, (sc) => {
     const p = stage(sc, fx, kind, weighted, gathered);
     const sum = kernels.exports.fusedStep(LOSSES.indexOf(kind), p.n, p.d, p.c, p.cp, p.x, p.xStride, p.idx, p.targets,
-      p.tidx, p.cw, p.sw, fx.delta, p.w, p.b, p.s, p.ds, 1 / p.n, p.dw, p.db);
+      p.tidx, p.cw, p.sw, fx.delta, p.w, p.b, p.s, p.ds, 1 / p.n, p.dw, p.db, p.pack);
     return read(sc, p, sum);
   });
 }
@@ -173,7 +173,7 @@ function unfusedStep(kernels: Kernels, fx: Fixture, kind: LossKind, weighted: bo
   const k = kernels.exports;
   return withScope(kernels.heap, (sc) => {
     const p = stage(sc, fx, kind, weighted);
-    k.scores(p.n, p.d, p.cp, p.x, p.xStride, p.idx, p.w, p.b, p.s);
+    k.scores(p.n, p.d, p.c, p.cp, p.x, p.xStride, p.idx, p.w, p.b, p.s);
     const label = { hinge: k.hinge, "squared-hinge": k.squaredHinge }[kind as "hinge"];
     const target = { logistic: k.logistic, "attribute-hinge": k.attributeHinge, l2: k.l2, l1: k.l1 }[kind as "l2"];
     const sum = label ? label(p.n, p.c, p.cp, p.s, p.targets, p.idx, p.cw, p.sw, fx.delta, p.ds)

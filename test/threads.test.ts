@@ -11,7 +11,7 @@ import {
   DEFAULT_FIXED_HYPER, OPTIMIZER_DEFAULTS, resolveUpdate, STARTS_AT_LEARNING_RATE, STATE_FIELDS,
 } from "../src/backend/optimizer.js";
 import type { WasmOps } from "../src/backend/wasm-ops.js";
-import { padCols, readMatrix, Scope, writeMatrix } from "../src/wasm/scope.js";
+import { padCols, readMatrix, Scope, tailPackBytes, writeMatrix } from "../src/wasm/scope.js";
 import { kernelModule } from "../src/wasm/loader.js";
 import { createSharedMemory } from "../src/threads/support.js";
 import { call, type ThreadPool } from "../src/threads/pool.js";
@@ -67,7 +67,8 @@ class Resident {
     this.layout = {
       loss, d, c, cp, delta: 1, cw: 0, l2: 0.01, l1: 0.001,
       params, grad: zeros((d + 1) * cp), s: zeros(n * cp), ds: zeros(n * cp),
-      partials: zeros((backend.threads - 1) * (d + 1) * cp), chunks: backend.threads,
+      partials: zeros((backend.threads - 1) * (d + 1) * cp), packs: zeros(backend.threads * tailPackBytes(d, c) / 4),
+      chunks: backend.threads,
     };
     // As Backend.optimizerStep starts them from {}: the step sizes at the default learning rate, the rest at 0.
     this.state = STATE_FIELDS[rule].map((field) => sc.f32(new Float32Array((d + 1) * cp)
@@ -476,7 +477,7 @@ describe("faults", () => {
     heap.f32(w, d * cp).fill(0);
     heap.f32(b, cp).fill(0);
     heap.f32(x, d).fill(1);
-    return [call("scores", rows, d, cp, x, d * 4, idx, w, b, s)];
+    return [call("scores", rows, d, cp, cp, x, d * 4, idx, w, b, s)];
   }
 
   it("a worker killed during a fit fails the next step with an error naming it", async () => {

@@ -13,7 +13,7 @@ export function nearest(n: i32, d: i32, k: i32, kp: i32, x: usize, xStride: usiz
   const ldc = <usize>kp << 2;
   for (let i0 = 0; i0 < n; i0 += tile) {
     const rows = min(tile, n - i0);
-    scores(rows, d, kp, x, xStride, idx + (<usize>i0 << 2), ct, bias, s);
+    scores(rows, d, k, kp, x, xStride, idx + (<usize>i0 << 2), ct, bias, s);
     for (let i = 0; i < rows; i++) {
       const row = s + <usize>i * ldc;
       let best = load<f32>(row), arg = 0;

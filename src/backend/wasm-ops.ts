@@ -36,7 +36,7 @@ export class WasmOps implements Ops {
       const x = sc.matrix(X), w = sc.matrix(W, cp);
       const bias = sc.matrix({ rows: 1, cols: c, data: b ?? new Float32Array(c) }, cp);
       const s = sc.alloc(n * cp * 4);
-      this.k.scores(n, d, cp, x, d * 4, sc.identity(n), w, bias, s);
+      this.k.scores(n, d, c, cp, x, d * 4, sc.identity(n), w, bias, s);
       return readMatrix(this.heap, s, n, c, cp);
     });
   }

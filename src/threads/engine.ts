@@ -9,7 +9,7 @@
 import type { Kernels } from "../wasm/loader.js";
 import type { EngineSpec, ScoreVisitor, Slot } from "../train/engine.js";
 import { WasmEngine } from "../train/wasm-engine.js";
-import { padCols } from "../wasm/scope.js";
+import { padCols, tailPackBytes } from "../wasm/scope.js";
 import type { ThreadPool } from "./pool.js";
 import { ThreadedStep, type Batch, type StepLayout } from "./step.js";
 import { dropoutScale, dropoutThreshold } from "../reference/train.js";
@@ -147,6 +147,7 @@ export class ThreadedEngine extends WasmEngine {
   private readonly tuner: ThreadTuner;
   /** The partial-gradient blocks of row chunks 1..size−1 (step.ts), freed with the engine's other blocks. */
   private readonly partials: number;
+  private readonly packs: number;
   /**
    * Threads of the last `gradient` (or evaluation chunk). The `update` after a gradient follows it: one choice
    * per step, so that the workers are busy for both or idle for both.
@@ -162,9 +163,10 @@ export class ThreadedEngine extends WasmEngine {
     super(kernels, spec);
     const { loss, d, c, delta, l2, l1 } = spec, engine = this, cp = padCols(c);
     this.partials = this.mem.zeroed((pool.size - 1) * (d + 1) * cp * 4);
+    this.packs = this.mem.zeroed(pool.size * tailPackBytes(d, c));
     this.layout = {
       loss, d, c, cp, delta, cw: this.cw, l2, l1, grad: this.grad, s: this.s, ds: this.ds, partials: this.partials,
-      chunks: pool.size,
+      packs: this.packs, chunks: pool.size,
       get params() {
         return engine.params; // random search swaps the parameter block
       },

@@ -32,7 +32,7 @@ export interface KernelCall {
 export const call = (kernel: KernelName, ...args: number[]): KernelCall => ({ kernel, args, result: 0 });
 
 // Control block layout (bytes). The generation word and each thread's slot sit on their own cache lines.
-const MAX_CALLS = 8, MAX_ARGS = 20, RECORD_F64 = 2 + MAX_ARGS, MESSAGE_CHARS = 256;
+const MAX_CALLS = 8, MAX_ARGS = 21, RECORD_F64 = 2 + MAX_ARGS, MESSAGE_CHARS = 256;
 const LAYOUT = {
   gen: 0,
   done: 0, failed: 4, count: 8,
@@ -91,8 +91,8 @@ export class ThreadPool {
     this.builders = Array.from({ length: size }, (_, t) => Object.fromEntries(this.names.map((name, id) => [name,
       (a0?: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number, a6?: number, a7?: number, a8?: number,
        a9?: number, a10?: number, a11?: number, a12?: number, a13?: number, a14?: number, a15?: number, a16?: number,
-       a17?: number, a18?: number, a19?: number): number => this.add(t, id, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10,
-        a11, a12, a13, a14, a15, a16, a17, a18, a19)])) as unknown as KernelExports);
+       a17?: number, a18?: number, a19?: number, a20?: number): number => this.add(t, id, a0, a1, a2, a3, a4, a5, a6, a7,
+        a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20)])) as unknown as KernelExports);
   }
 
   /** Starts `size − 1` workers over the shared memory of `kernels` (loaded with a shared memory). */
@@ -201,7 +201,7 @@ export class ThreadPool {
 
   /** Appends a call of kernel `id` to thread t's program; missing arguments are 0 (a kernel ignores extra ones). */
   private add(t: number, id: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0,
-              a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0, a16 = 0, a17 = 0, a18 = 0, a19 = 0): number {
+              a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0, a16 = 0, a17 = 0, a18 = 0, a19 = 0, a20 = 0): number {
     const i = this.counts[t]!;
     if (t !== 0 && i >= MAX_CALLS) throw new RangeError(`a worker runs at most ${MAX_CALLS} calls per run`);
     // The caller's program holds the calls of every thread when a run takes the caller alone: it grows (rarely).
@@ -218,7 +218,7 @@ export class ThreadPool {
     r[at + 2] = a0; r[at + 3] = a1; r[at + 4] = a2; r[at + 5] = a3; r[at + 6] = a4; r[at + 7] = a5; r[at + 8] = a6;
     r[at + 9] = a7; r[at + 10] = a8; r[at + 11] = a9; r[at + 12] = a10; r[at + 13] = a11; r[at + 14] = a12;
     r[at + 15] = a13; r[at + 16] = a14; r[at + 17] = a15; r[at + 18] = a16; r[at + 19] = a17; r[at + 20] = a18;
-    r[at + 21] = a19;
+    r[at + 21] = a19; r[at + 22] = a20;
     return i;
   }
 
@@ -240,7 +240,7 @@ export class ThreadPool {
       const at = i * RECORD_F64;
       r[at + 1] = fns[r[at]!]!(r[at + 2]!, r[at + 3]!, r[at + 4]!, r[at + 5]!, r[at + 6]!, r[at + 7]!, r[at + 8]!, r[at + 9]!,
         r[at + 10]!, r[at + 11]!, r[at + 12]!, r[at + 13]!, r[at + 14]!, r[at + 15]!, r[at + 16]!, r[at + 17]!, r[at + 18]!,
-        r[at + 19]!, r[at + 20]!, r[at + 21]!) ?? 0;
+        r[at + 19]!, r[at + 20]!, r[at + 21]!, r[at + 22]!) ?? 0;
     }
   }
 

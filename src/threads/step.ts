@@ -23,6 +23,7 @@ import type { UpdateHyper } from "../backend/ops.js";
 import { updateKernel } from "../backend/wasm-ops.js";
 import { lossKernel } from "../train/wasm-engine.js";
 import type { ThreadPool } from "./pool.js";
+import { tailPackBytes } from "../wasm/scope.js";
 
 /** What a step computes, and where: byte addresses of the resident buffers (assembly/README.md layout). */
 export interface StepLayout {
@@ -44,6 +45,8 @@ export interface StepLayout {
   ds: number;
   /** Where the row chunks 1..K−1 of a batch leave their partial gradients; chunk 0 writes to `grad`. */
   partials: number;
+  /** fusedStep's scratch, tailPackBytes(d, c) per row chunk. */
+  packs: number;
   /** K: chunks of a batch, slices of the parameters; chunks 1..K−1 write to K−1 consecutive blocks at `partials`. */
   chunks: number;
 }
@@ -98,7 +101,7 @@ export class ThreadedStep {
 
   /** Forward pass of a batch on `threads` threads: S and dS of its rows, and the sum Σ w_i·L_i (not the mean). */
   forward(batch: Batch, threads: number): number {
-    const { d, cp, cw, params, s, ds, chunks } = this.at;
+    const { d, c, cp, cw, params, s, ds, chunks } = this.at;
     const { n, x, xStride, rows, targets, weights, targetRows } = batch, row = cp * 4;
     this.pool.begin(threads);
     for (let chunk = 0; chunk < chunks; chunk++) {
@@ -106,7 +109,7 @@ export class ThreadedStep {
       this.losses[chunk] = -1;
       if (nr === 0) continue;
       const k = this.pool.on(t), sr = s + r0 * row;
-      k.scores(nr, d, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr);
+      k.scores(nr, d, c, cp, x, xStride, rows + r0 * 4, params, params + d * row, sr);
       this.losses[chunk] = place(t, lossKernel(k, this.at, cp, sr, ds + r0 * row, cw)(nr, targets, targetRows + r0 * 4, weights));
     }
     this.pool.go();
@@ -118,12 +121,12 @@ export class ThreadedStep {
    * data loss + the penalties, and leaves dW and db for the next `update`: in pieces, until it or `reduce` runs.
    */
   gradient(batch: Batch, threads: number): number {
-    const { loss, d, c, cp, delta, cw, params, grad, s, ds, partials, chunks } = this.at;
+    const { loss, d, c, cp, delta, cw, params, grad, s, ds, partials, packs, chunks } = this.at, packBytes = tailPackBytes(d, c);
     const { n, x, xStride, rows, targets, weights, targetRows, dropout } = batch, row = cp * 4, lossId = LOSSES.indexOf(loss);
     let blocks = 0;
     this.pool.begin(threads);
     for (let chunk = 0; chunk < chunks; chunk++) {
-      const r0 = boundary(n, chunks, 3, chunk), nr = boundary(n, chunks, 3, chunk + 1) - r0, t = chunk % threads;
+      const r0 = boundary(n, chunks, 4, chunk), nr = boundary(n, chunks, 4, chunk + 1) - r0, t = chunk % threads;
       this.losses[chunk] = -1;
       if (nr === 0) continue;
       const k = this.pool.on(t), block = chunk === 0 ? grad : partials + (chunk - 1) * this.blockBytes;
@@ -133,7 +136,7 @@ export class ThreadedStep {
           dropout.scale, dropout.seed, x + r0 * xStride, r0);
       }
       this.losses[chunk] = place(t, k.fusedStep(lossId, nr, d, c, cp, x, xStride, rows + r0 * 4, targets,
-        targetRows + r0 * 4, cw, weights, delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row));
+        targetRows + r0 * 4, cw, weights, delta, params, params + d * row, s + r0 * row, ds + r0 * row, 1 / n, block, block + d * row, packs + chunk * packBytes));
     }
     for (let slice = 0; slice < chunks; slice++) this.penalties(slice, threads, false);
     this.pool.go();

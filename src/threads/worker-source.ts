@@ -37,10 +37,10 @@ function start({ module, memory, names, id, layout }, reply) {
     try {
       for (let c = 0, n = Atomics.load(ctl, count); c < n; c++) {
         const r = records + c * recordSize;
-        // Extra arguments are ignored by a WebAssembly export, so every call passes all twenty.
+        // Extra arguments are ignored by a WebAssembly export, so every call passes all twenty-one.
         f64[r + 1] = kernels[f64[r]](f64[r + 2], f64[r + 3], f64[r + 4], f64[r + 5], f64[r + 6], f64[r + 7],
           f64[r + 8], f64[r + 9], f64[r + 10], f64[r + 11], f64[r + 12], f64[r + 13], f64[r + 14], f64[r + 15],
-          f64[r + 16], f64[r + 17], f64[r + 18], f64[r + 19], f64[r + 20], f64[r + 21]) ?? 0;
+          f64[r + 16], f64[r + 17], f64[r + 18], f64[r + 19], f64[r + 20], f64[r + 21], f64[r + 22]) ?? 0;
       }
     } catch (error) {
       const message = String(error && error.message || error).slice(0, layout.messageChars - 1);

@@ -10,7 +10,7 @@ import { LOSSES, type Matrix } from "../types.js";
 import type { Kernels } from "../wasm/loader.js";
 import type { KernelExports } from "../wasm/abi.js";
 import { updateKernel } from "../backend/wasm-ops.js";
-import { padCols, readMatrix, writeMatrix } from "../wasm/scope.js";
+import { padCols, readMatrix, tailPackBytes, writeMatrix } from "../wasm/scope.js";
 import { dropoutScale, dropoutThreshold } from "../reference/train.js";
 import { HIT_RULES, type HitRule } from "../reference/metrics.js";
 import type { EngineSpec, EngineTargets, ScoreVisitor, Slot, TrainingEngine } from "./engine.js";
@@ -40,6 +40,8 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
   protected readonly cw: number;
   protected readonly s: number;
   protected readonly ds: number;
+  /** fusedStep's scratch for the c & 3 tail classes. */
+  private readonly pack: number;
   protected readonly batchX: number;
   protected readonly batchIdentity: number;
   /** Σ w_i·L_i of `count` rows of scores in s against the targets (and sample weights) picked by idx; writes ds. */
@@ -66,6 +68,7 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
     this.cw = this.uploadClassWeight();
     this.s = mem.zeroed(batchSize * this.cp * 4);
     this.ds = mem.zeroed(batchSize * this.cp * 4);
+    this.pack = mem.zeroed(tailPackBytes(d, spec.c));
     this.batchX = spec.inputDropout > 0 ? mem.zeroed(batchSize * d * 4) : 0;
     this.batchIdentity = spec.inputDropout > 0 ? mem.identity(batchSize) : 0;
     this.lossSum = lossKernel(kernels.exports, spec, this.cp, this.s, this.ds, this.cw);
@@ -84,7 +87,7 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
     // One fused kernel (assembly/README.md "Fused step"): X is read once per step; the targets go through the
     // epoch order even when the rows come from the dropout copy.
     const sum = this.k.fusedStep(this.lossId, count, d, c, this.cp, this.batchFrom, d * 4, this.batchRows, train.targets,
-      (train.order + start * 4) >>> 0, this.cw, train.weights, delta, p, p + this.wBytes, this.s, this.ds, 1 / count, g, g + this.wBytes);
+      (train.order + start * 4) >>> 0, this.cw, train.weights, delta, p, p + this.wBytes, this.s, this.ds, 1 / count, g, g + this.wBytes, this.pack);
     return sum / count + this.penalty(p);
   }
 
@@ -126,7 +129,7 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
     let sum = 0;
     for (let first = 0; first < data.n; first += batchSize) {
       const count = Math.min(batchSize, data.n - first), idx = data.identity + first * 4;
-      k.scores(count, d, cp, data.x, d * 4, idx, this.params, this.params + this.wBytes, this.s);
+      k.scores(count, d, this.spec.c, cp, data.x, d * 4, idx, this.params, this.params + this.wBytes, this.s);
       sum += this.lossSum(count, data.targets, idx, data.weights);
       visit(this.heap.f32(this.s, count * cp), cp, first, count);
     }
@@ -168,7 +171,7 @@ export class WasmEngine extends ResidentEngineBase<EngineSpec, DenseRows> implem
   /** Mean loss + penalty of the current batch under a parameter block, without the backward pass. */
   private batchLoss(params: number, count: number, train: ResidentData, idx: number): number {
     const d = this.spec.d;
-    this.k.scores(count, d, this.cp, this.batchFrom, d * 4, this.batchRows, params, params + this.wBytes, this.s);
+    this.k.scores(count, d, this.spec.c, this.cp, this.batchFrom, d * 4, this.batchRows, params, params + this.wBytes, this.s);
     return this.lossSum(count, train.targets, idx, train.weights) / count + this.penalty(params);
   }
 }

@@ -5,16 +5,18 @@
 type Ptr = number;
 
 export interface KernelExports {
-  scores(n: number, d: number, cp: number, x: Ptr, xStride: number, idx: Ptr, w: Ptr, b: Ptr, s: Ptr): void;
+  scores(n: number, d: number, c: number, cp: number, x: Ptr, xStride: number, idx: Ptr, w: Ptr, b: Ptr, s: Ptr): void;
   weightGradient(n: number, d: number, cp: number, x: Ptr, xStride: number, idx: Ptr, ds: Ptr, scale: number, dw: Ptr): void;
   biasGradient(n: number, cp: number, ds: Ptr, scale: number, db: Ptr): void;
   /**
-   * One step's forward and backward pass, fused per 3-row block (assembly/README.md "Fused step"): writes S, dS,
+   * One step's forward and backward pass, fused per 4-row block (assembly/README.md "Fused step"): writes S, dS,
    * dW = scale·Xᵀ·dS and db = scale·Σ dS, and returns Σ w_i·L_i. `loss` is the index of the loss in LOSSES;
-   * `targets` holds i32 labels (losses 0–2) or f32 target rows of stride c (3–6), read through `tidx`.
+   * `targets` holds i32 labels (losses 0–2) or f32 target rows of stride c (3–6), read through `tidx`. `pack` is
+   * tailPackBytes(d, c) of scratch (src/wasm/scope.ts), one per concurrent call.
    */
   fusedStep(loss: number, n: number, d: number, c: number, cp: number, x: Ptr, xStride: number, idx: Ptr, targets: Ptr,
-            tidx: Ptr, cw: Ptr, sw: Ptr, delta: number, w: Ptr, b: Ptr, s: Ptr, ds: Ptr, scale: number, dw: Ptr, db: Ptr): number;
+            tidx: Ptr, cw: Ptr, sw: Ptr, delta: number, w: Ptr, b: Ptr, s: Ptr, ds: Ptr, scale: number, dw: Ptr, db: Ptr,
+            pack: Ptr): number;
 
   hinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, sw: Ptr, delta: number, ds: Ptr): number;
   squaredHinge(n: number, c: number, cp: number, s: Ptr, y: Ptr, idx: Ptr, cw: Ptr, sw: Ptr, delta: number, ds: Ptr): number;

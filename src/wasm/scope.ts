@@ -3,6 +3,8 @@ import type { WasmMemory } from "./memory.js";
 
 /** Class stride inside WASM: C rounded up to whole f32x4 vectors, pad lanes zero (assembly/README.md). */
 export const padCols = (c: number): number => (c + 3) & ~3;
+/** Bytes of fusedStep's `pack` scratch: 2·(c & 3) columns of d floats rounded up to 4 (assembly/kernels/fused.ts). */
+export const tailPackBytes = (d: number, c: number): number => 2 * (c & 3) * padCols(d) * 4;
 
 /**
  * Temporaries of one call: everything allocated through a Scope is released by `release()`, so a call that
