@@ -1,6 +1,8 @@
 /**
  * The edge-case shape table shared by the tests and bench/ (XNNPACK-style names: each says which tail or
- * tile boundary it exercises). Kernels tile rows by 4 and classes by 8 + 4, and W's class stride is padded to 4.
+ * tile boundary it exercises). Kernels tile rows by 4 and whole vectors of classes by 8 + 4; the c mod 4 tail
+ * classes run with the features along the lanes, in blocks of 256 features, 2 classes then 1. W's class stride
+ * is padded to 4.
  */
 export interface Shape {
   name: string;
@@ -30,6 +32,10 @@ export const EDGE_SHAPES: Shape[] = [
   { name: "c_eq_8_one_tile", N: 8, D: 6, C: 8 },
   { name: "c_gt_8_tile_plus_tail", N: 8, D: 6, C: 13 },
   { name: "c_eq_16_two_tiles", N: 8, D: 6, C: 16 },
+  { name: "c_mod_4_eq_3_tail_pair_and_one", N: 6, D: 9, C: 11 },
+  { name: "c_eq_7_one_vector_plus_3", N: 5, D: 10, C: 7 },
+  { name: "d_gt_tail_block", N: 7, D: 261, C: 6 },
+  { name: "d_two_tail_blocks_plus_1", N: 5, D: 513, C: 3 },
 ];
 
 /** Bench sizes: small, medium (MNIST batch), and the CIFAR-10 epoch of the performance issue. */
