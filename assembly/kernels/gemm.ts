@@ -140,20 +140,14 @@ const TAIL_BLOCK = 256;
     let acc00 = zero, acc01 = zero, acc10 = zero, acc11 = zero, acc20 = zero, acc21 = zero, acc30 = zero, acc31 = zero;
     const end = min(whole, k0 + (TAIL_BLOCK << 2));
     for (let k = k0; k < end; k += 16) {
+      // Class by class, the 4 rows' features loaded once: the first class's W vector is dead before the second's.
+      const x0 = v128.load(a0 + k), x1 = v128.load(a1 + k), x2 = v128.load(a2 + k), x3 = v128.load(a3 + k);
       const w0 = tailVector(wt, q0, ldw);
-      const w1 = T > 1 ? tailVector(wt, q1, ldw) : w0;
-      const x0 = v128.load(a0 + k);
-      acc00 = madd(x0, w0, acc00);
-      if (T > 1) acc01 = madd(x0, w1, acc01);
-      const x1 = v128.load(a1 + k);
-      acc10 = madd(x1, w0, acc10);
-      if (T > 1) acc11 = madd(x1, w1, acc11);
-      const x2 = v128.load(a2 + k);
-      acc20 = madd(x2, w0, acc20);
-      if (T > 1) acc21 = madd(x2, w1, acc21);
-      const x3 = v128.load(a3 + k);
-      acc30 = madd(x3, w0, acc30);
-      if (T > 1) acc31 = madd(x3, w1, acc31);
+      acc00 = madd(x0, w0, acc00); acc10 = madd(x1, w0, acc10); acc20 = madd(x2, w0, acc20); acc30 = madd(x3, w0, acc30);
+      if (T > 1) {
+        const w1 = tailVector(wt, q1, ldw);
+        acc01 = madd(x0, w1, acc01); acc11 = madd(x1, w1, acc11); acc21 = madd(x2, w1, acc21); acc31 = madd(x3, w1, acc31);
+      }
       q0 += step; q1 += step;
     }
     s00 += lanesSum(acc00); s10 += lanesSum(acc10); s20 += lanesSum(acc20); s30 += lanesSum(acc30);
@@ -432,18 +426,9 @@ function gradientScalar(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: 
   const zero = f32x4.splat(0);
   let acc0 = first ? zero : laneLoad(L, dwt + k);
   let acc1 = T > 1 && !first ? laneLoad(L, dwt + col + k) : zero;
-  const x0 = laneLoad(L, a0 + k);
-  acc0 = madd(x0, u0, acc0);
-  if (T > 1) acc1 = madd(x0, u1, acc1);
-  const x1 = laneLoad(L, a1 + k);
-  acc0 = madd(x1, h0, acc0);
-  if (T > 1) acc1 = madd(x1, h1, acc1);
-  const x2 = laneLoad(L, a2 + k);
-  acc0 = madd(x2, e0, acc0);
-  if (T > 1) acc1 = madd(x2, e1, acc1);
-  const x3 = laneLoad(L, a3 + k);
-  acc0 = madd(x3, f0, acc0);
-  if (T > 1) acc1 = madd(x3, f1, acc1);
+  // Each class re-reads the rows' features (L1 hits): loads are cheaper here than registers.
+  acc0 = rowsMadd(L, k, a0, a1, a2, a3, u0, h0, e0, f0, acc0);
+  if (T > 1) acc1 = rowsMadd(L, k, a0, a1, a2, a3, u1, h1, e1, f1, acc1);
   if (last) {
     const o = dw + (k >> 2) * ldc;
     scatterColumn(L, o, ldc, f32x4.mul(acc0, vs));
@@ -452,6 +437,13 @@ function gradientScalar(n: i32, d: i32, cp: i32, x: usize, xStride: usize, idx: 
     laneStore(L, dwt + k, acc0);
     if (T > 1) laneStore(L, dwt + col + k, acc1);
   }
+}
+
+/** acc + x_0[k]·u + x_1[k]·h + x_2[k]·e + x_3[k]·f, added in row order. */
+// @ts-ignore: decorator
+@inline function rowsMadd(L: i32, k: usize, a0: usize, a1: usize, a2: usize, a3: usize, u: v128, h: v128, e: v128,
+                          f: v128, acc: v128): v128 {
+  return madd(laneLoad(L, a3 + k), f, madd(laneLoad(L, a2 + k), e, madd(laneLoad(L, a1 + k), h, madd(laneLoad(L, a0 + k), u, acc))));
 }
 
 // @ts-ignore: decorator
